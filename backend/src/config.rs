@@ -1,0 +1,276 @@
+//! Configuration: defaults, then an optional TOML file, then `STELLAR_HEADS_*` environment
+//! variables (and the conventional `DATABASE_URL`), each overriding the one before.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Environment variables are `STELLAR_HEADS_<SETTING>`, e.g. `STELLAR_HEADS_LISTEN`.
+pub const ENV_PREFIX: &str = "STELLAR_HEADS_";
+
+/// Where the server listens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum ListenAddress {
+    Tcp(std::net::SocketAddr),
+    /// `unix:/path/to/socket`.
+    Unix(PathBuf),
+}
+
+impl FromStr for ListenAddress {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        if let Some(path) = text.strip_prefix("unix:") {
+            if !path.starts_with('/') {
+                return Err(format!("unix socket path must be absolute: {text}"));
+            }
+            return Ok(Self::Unix(PathBuf::from(path)));
+        }
+        text.parse().map(Self::Tcp).map_err(|_| {
+            format!("listen must be host:port (e.g. 127.0.0.1:3000) or unix:/path, not {text:?}")
+        })
+    }
+}
+
+impl TryFrom<String> for ListenAddress {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
+impl From<ListenAddress> for String {
+    fn from(address: ListenAddress) -> String {
+        match address {
+            ListenAddress::Tcp(address) => address.to_string(),
+            ListenAddress::Unix(path) => format!("unix:{}", path.display()),
+        }
+    }
+}
+
+/// Log output: readable lines for people, or one JSON object per line for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Every setting; the README documents each one.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: ListenAddress,
+    /// Mode of the unix socket file (octal in the file, e.g. "0660").
+    pub socket_mode: String,
+    /// PostgreSQL URL. Either this or `database_url_file`.
+    pub database_url: Option<String>,
+    /// A file holding the PostgreSQL URL (for URLs with passwords).
+    pub database_url_file: Option<PathBuf>,
+    pub database_max_connections: u32,
+    /// Seconds to wait for a free database connection before answering 503.
+    pub database_acquire_timeout_secs: u64,
+    /// A file holding the HMAC secret for tokens (at least 32 bytes).
+    pub jwt_secret_file: Option<PathBuf>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub jwt_ttl_secs: u64,
+    pub challenge_ttl_secs: u64,
+    /// Named in the wallet challenge message, so a signature cannot be replayed elsewhere.
+    pub site_name: String,
+    /// The built web root (frontend + game) to serve; the API alone when unset.
+    pub web_root: Option<PathBuf>,
+    pub max_body_bytes: usize,
+    pub log_format: LogFormat,
+    /// A `tracing` filter, e.g. `info,stellar_heads_backend=debug`.
+    pub log_filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: ListenAddress::Tcp(([127, 0, 0, 1], 3000).into()),
+            socket_mode: "0660".into(),
+            database_url: None,
+            database_url_file: None,
+            database_max_connections: 10,
+            database_acquire_timeout_secs: 5,
+            jwt_secret_file: None,
+            jwt_issuer: "stellar-heads".into(),
+            jwt_audience: "stellar-heads-api".into(),
+            jwt_ttl_secs: 24 * 60 * 60,
+            challenge_ttl_secs: 5 * 60,
+            site_name: "Stellar Heads".into(),
+            web_root: None,
+            max_body_bytes: 64 * 1024,
+            log_format: LogFormat::Pretty,
+            log_filter: "info".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    // Never print the database URL: it may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("database_url_file", &self.database_url_file)
+            .field("jwt_secret_file", &self.jwt_secret_file)
+            .field("web_root", &self.web_root)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The least secret length we accept: HS256 wants a key as long as its 256-bit output.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Defaults < `file` (if any) < `STELLAR_HEADS_*` < `DATABASE_URL`.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                bail!("config file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment
+            .merge(Env::prefixed(ENV_PREFIX).ignore(&["CONFIG"]))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            );
+        let config: Config = figment.extract().context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.database_url.is_some() && self.database_url_file.is_some() {
+            bail!("set database_url or database_url_file, not both");
+        }
+        u32::from_str_radix(self.socket_mode.trim_start_matches("0o"), 8).with_context(|| {
+            format!(
+                "socket_mode must be octal, like \"0660\", not {:?}",
+                self.socket_mode
+            )
+        })?;
+        if self.jwt_ttl_secs == 0 || self.challenge_ttl_secs == 0 {
+            bail!("jwt_ttl_secs and challenge_ttl_secs must be positive");
+        }
+        if self.database_max_connections == 0 {
+            bail!("database_max_connections must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn socket_mode(&self) -> u32 {
+        u32::from_str_radix(self.socket_mode.trim_start_matches("0o"), 8).unwrap_or(0o660)
+    }
+
+    pub fn database_acquire_timeout(&self) -> Duration {
+        Duration::from_secs(self.database_acquire_timeout_secs)
+    }
+
+    /// The database URL, read from the file when configured that way.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        match (&self.database_url, &self.database_url_file) {
+            (Some(url), _) => Ok(url.clone()),
+            (None, Some(file)) => Ok(std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read database_url_file {}", file.display()))?
+                .trim()
+                .to_owned()),
+            (None, None) => {
+                bail!("no database configured: set DATABASE_URL (or {ENV_PREFIX}DATABASE_URL_FILE)")
+            }
+        }
+    }
+
+    /// The token secret. Refuses a missing, unreadable or short secret: a server with a weak
+    /// secret must not start.
+    pub fn jwt_secret(&self) -> anyhow::Result<Vec<u8>> {
+        let file = self.jwt_secret_file.as_ref().with_context(|| {
+            format!("no token secret: set {ENV_PREFIX}JWT_SECRET_FILE to a file with at least {MIN_JWT_SECRET_BYTES} random bytes")
+        })?;
+        let mut secret = std::fs::read(file)
+            .with_context(|| format!("cannot read jwt_secret_file {}", file.display()))?;
+        // A trailing newline from `echo` or an editor is not part of the secret.
+        while secret.last().is_some_and(|b| b.is_ascii_whitespace()) {
+            secret.pop();
+        }
+        if secret.len() < MIN_JWT_SECRET_BYTES {
+            bail!(
+                "the token secret in {} is {} bytes; at least {MIN_JWT_SECRET_BYTES} are required \
+                 (e.g. `head -c 48 /dev/urandom | base64 > {}`)",
+                file.display(),
+                secret.len(),
+                file.display()
+            );
+        }
+        Ok(secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_addresses_parse() {
+        assert_eq!(
+            "127.0.0.1:8080".parse(),
+            Ok(ListenAddress::Tcp(([127, 0, 0, 1], 8080).into()))
+        );
+        assert_eq!(
+            "unix:/run/stellar-heads/api.sock".parse(),
+            Ok(ListenAddress::Unix("/run/stellar-heads/api.sock".into()))
+        );
+        assert!("unix:relative.sock".parse::<ListenAddress>().is_err());
+        assert!("localhost".parse::<ListenAddress>().is_err());
+    }
+
+    #[test]
+    fn a_short_or_missing_secret_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        let mut config = Config::default();
+        assert!(config.jwt_secret().is_err());
+        config.jwt_secret_file = Some(file.clone());
+        assert!(
+            config
+                .jwt_secret()
+                .unwrap_err()
+                .to_string()
+                .contains("cannot read")
+        );
+        std::fs::write(&file, "short\n").unwrap();
+        assert!(
+            config
+                .jwt_secret()
+                .unwrap_err()
+                .to_string()
+                .contains("at least 32")
+        );
+        std::fs::write(&file, format!("{}\n", "x".repeat(32))).unwrap();
+        assert_eq!(config.jwt_secret().unwrap().len(), 32);
+    }
+
+    #[test]
+    fn the_file_is_read_and_unknown_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "listen = \"unix:/run/x.sock\"\njwt_ttl_secs = 60\n").unwrap();
+        let config = Config::load(Some(&file)).unwrap();
+        assert_eq!(config.listen, ListenAddress::Unix("/run/x.sock".into()));
+        assert_eq!(config.jwt_ttl_secs, 60);
+        std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap();
+        assert!(format!("{:#}", Config::load(Some(&file)).unwrap_err()).contains("lisen"));
+    }
+}

@@ -1,0 +1,48 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use stellar_heads_backend::config::Config;
+use stellar_heads_backend::{db, server, telemetry};
+
+/// The Stellar Heads API server. Settings come from the optional TOML file and
+/// STELLAR_HEADS_* environment variables (see the README).
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// A TOML configuration file.
+    #[arg(long, env = "STELLAR_HEADS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply migrations and serve (the default).
+    Serve,
+    /// Apply migrations and exit.
+    Migrate,
+    /// Load and check the configuration (including the token secret), then exit.
+    CheckConfig,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    telemetry::init(&config);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => server::run(config).await,
+        Command::Migrate => {
+            db::connect_and_migrate(&config).await?.close().await;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::CheckConfig => {
+            config.jwt_secret()?;
+            config.database_url()?;
+            println!("configuration ok: {config:?}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Health endpoints: `/health/live` (the process answers), `/health/ready` (it can serve:
+//! the database answers), `/health` (a report for people and dashboards).
+
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use protocol::api::{DatabaseHealth, HealthReport};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn live() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    check_database(&state)
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    Ok(Json(json!({"status": "ready"})))
+}
+
+pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
+    let database = match check_database(&state).await {
+        Ok(latency) => DatabaseHealth {
+            ok: true,
+            latency_ms: Some(u64::try_from(latency.as_millis()).unwrap_or(u64::MAX)),
+            error: None,
+        },
+        Err(reason) => DatabaseHealth {
+            ok: false,
+            latency_ms: None,
+            error: Some(reason),
+        },
+    };
+    let status = if database.ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let report = HealthReport {
+        status: if database.ok { "ok" } else { "degraded" }.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        database,
+    };
+    (status, Json(report))
+}
+
+/// Round-trips `SELECT 1`; the error is a short description fit for a public endpoint.
+async fn check_database(state: &AppState) -> Result<Duration, String> {
+    let started = Instant::now();
+    match tokio::time::timeout(
+        DATABASE_CHECK_TIMEOUT,
+        sqlx::query("SELECT 1").execute(&state.db),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(started.elapsed()),
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "database health check failed");
+            Err("the database is unreachable".into())
+        }
+        Err(_) => Err(format!(
+            "the database did not answer within {DATABASE_CHECK_TIMEOUT:?}"
+        )),
+    }
+}

@@ -1,0 +1,22 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use crate::auth::jwt::TokenKeys;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub tokens: TokenKeys,
+    pub settings: Arc<Settings>,
+}
+
+/// The handful of settings handlers need at request time.
+#[derive(Debug)]
+pub struct Settings {
+    pub challenge_ttl: Duration,
+    pub site_name: String,
+}

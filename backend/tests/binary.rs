@@ -1,0 +1,120 @@
+//! The real server binary: configuration, refusal to start without a proper secret, serving
+//! over a unix socket, and a clean exit on SIGTERM.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_stellar-heads-backend");
+
+fn server(dir: &Path, database_url: &str) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("STELLAR_HEADS_LOG_FILTER", "info")
+        .current_dir(dir)
+        .stdin(Stdio::null());
+    command
+}
+
+#[tokio::test]
+async fn refuses_to_start_without_a_strong_secret() {
+    let database = pg_harness::fresh_database().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = server(dir.path(), &database.url).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("JWT_SECRET_FILE"),
+        "{missing:?}"
+    );
+
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "too-short").unwrap();
+    let short = server(dir.path(), &database.url)
+        .env("STELLAR_HEADS_JWT_SECRET_FILE", &secret)
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("at least 32"),
+        "{short:?}"
+    );
+}
+
+fn http_get(socket: &Path, path: &str) -> String {
+    let mut stream = UnixStream::connect(socket).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[tokio::test]
+async fn serves_on_a_unix_socket_from_a_config_file_and_stops_cleanly_on_sigterm() {
+    let database = pg_harness::fresh_database().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "0123456789abcdef0123456789abcdef0123456789").unwrap();
+    let socket = dir.path().join("api.sock");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"unix:{}\"\nsocket_mode = \"0600\"\njwt_secret_file = \"{}\"\nlog_format = \"json\"\n",
+            socket.display(),
+            secret.display()
+        ),
+    )
+    .unwrap();
+    let mut child = server(dir.path(), &database.url)
+        .arg("--config")
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !socket.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "server exited early");
+        assert!(Instant::now() < deadline, "socket never appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let response = http_get(&socket, "/health");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"database\":{\"ok\":true"), "{response}");
+
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(!socket.exists(), "the socket file is removed on exit");
+    // Production logs are JSON lines that carry the request id.
+    let logs = String::from_utf8_lossy(&output.stdout);
+    let request_line = logs
+        .lines()
+        .find(|line| line.contains("/health"))
+        .unwrap_or_else(|| panic!("{logs}"));
+    let parsed: serde_json::Value = serde_json::from_str(request_line).unwrap();
+    assert!(
+        parsed["span"]["request_id"]
+            .as_str()
+            .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()),
+        "{request_line}"
+    );
+    assert_eq!(parsed["status"], 200, "{request_line}");
+}

@@ -1,0 +1,2 @@
+//! The Stellar Heads web site (Yew). Arrives with the frontend issue; for now the crate exists
+//! so the workspace has its final shape.

@@ -1,0 +1,176 @@
+//! HTTP request and response bodies of the backend's JSON API (`/api/...`).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::account::StellarAccountId;
+use crate::rules::{GameMode, Outcome};
+use crate::username::Username;
+
+/// `POST /api/auth/register`: a new guest account for a wallet address nobody has registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub username: Username,
+    pub wallet_address: StellarAccountId,
+}
+
+/// `POST /api/auth/challenge`: asks for a message to sign with the wallet's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    pub wallet_address: StellarAccountId,
+}
+
+/// A single-use message that proves ownership of `wallet_address` once signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeResponse {
+    pub challenge_id: Uuid,
+    pub wallet_address: StellarAccountId,
+    /// The exact text to sign, as a SEP-53 message (the wallet signs
+    /// `sha256("Stellar Signed Message:\n" + message)` with ed25519).
+    pub message: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// `POST /api/auth/verify`: the signed challenge. Success marks the player verified and
+/// signs them in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub challenge_id: Uuid,
+    pub wallet_address: StellarAccountId,
+    /// The 64-byte ed25519 signature, base64 (standard alphabet), as wallets return it.
+    pub signature: String,
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthResponse {
+    /// A JWT to send as `Authorization: Bearer <token>`.
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub player: PlayerProfile,
+}
+
+/// A player as the player sees themself (`GET /api/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerProfile {
+    pub username: Username,
+    pub wallet_address: StellarAccountId,
+    /// Whether the player has proved they hold the wallet's key.
+    pub verified: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// `POST /api/matches`: a finished match as the client saw it.
+///
+/// There is no "won" field: the server derives the outcome from the scores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSubmission {
+    /// Chosen by the client when the match starts; a retry with the same id is stored once.
+    pub match_id: Uuid,
+    /// Goals of the signed-in player (the left side).
+    pub player_score: u8,
+    pub opponent_score: u8,
+    /// Length of the match in simulation ticks (60 per second).
+    pub duration_ticks: u32,
+    pub mode: GameMode,
+}
+
+/// A match as stored by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMatch {
+    pub match_id: Uuid,
+    pub player_score: u8,
+    pub opponent_score: u8,
+    pub outcome: Outcome,
+    pub duration_ticks: u32,
+    pub mode: GameMode,
+    #[serde(with = "time::serde::rfc3339")]
+    pub played_at: OffsetDateTime,
+}
+
+/// `GET /api/matches/mine`: one page of the caller's matches, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchHistoryPage {
+    pub matches: Vec<StoredMatch>,
+    /// Pass as `before` to get the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Points for the leaderboard: 3 for a win, 1 for a draw.
+pub const POINTS_PER_WIN: i64 = 3;
+pub const POINTS_PER_DRAW: i64 = 1;
+
+/// Ranked results of one player (matches against the computer only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Standing {
+    pub played: i64,
+    pub wins: i64,
+    pub draws: i64,
+    pub losses: i64,
+    pub goals_for: i64,
+    pub goals_against: i64,
+    pub points: i64,
+}
+
+/// One row of the leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderboardEntry {
+    /// 1-based; players equal on points, wins, goal difference and goals share a rank.
+    pub rank: i64,
+    pub username: Username,
+    pub wallet_address: StellarAccountId,
+    pub verified: bool,
+    #[serde(flatten)]
+    pub standing: Standing,
+}
+
+/// `GET /api/leaderboard?limit=&offset=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderboardPage {
+    pub entries: Vec<LeaderboardEntry>,
+    /// Ranked players in all.
+    pub total: i64,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// `GET /api/players/{wallet_address}/stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerStats {
+    pub username: Username,
+    pub wallet_address: StellarAccountId,
+    pub verified: bool,
+    /// Absent until the player has finished a ranked match.
+    pub rank: Option<i64>,
+    #[serde(flatten)]
+    pub standing: Standing,
+}
+
+/// Default and largest page sizes of every paginated endpoint.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// `GET /health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthReport {
+    /// "ok" or "degraded".
+    pub status: String,
+    pub version: String,
+    pub database: DatabaseHealth,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseHealth {
+    pub ok: bool,
+    pub latency_ms: Option<u64>,
+    /// Present when `ok` is false; never contains connection strings or SQL.
+    pub error: Option<String>,
+}
