@@ -142,8 +142,9 @@ mod tests {
             parse_json::<Body>(b"{not json").unwrap_err().status(),
             StatusCode::BAD_REQUEST
         );
+        let trailing = br#"{"wallet_address":"GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ","count":1} x"#;
         assert_eq!(
-            parse_json::<Body>(b"{} trailing").unwrap_err().status(),
+            parse_json::<Body>(trailing).unwrap_err().status(),
             StatusCode::BAD_REQUEST
         );
         let error = parse_json::<Body>(br#"{"wallet_address":"GABC","count":1}"#).unwrap_err();

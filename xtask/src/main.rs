@@ -1,1 +1,35 @@
-fn main() {}
+//! The project's build, run and test steps, in one place: the README, CI (`.ci/run`) and
+//! the Nix flake all call these rather than repeating them.
+//!
+//! - `cargo xtask dev`: the whole stack on localhost, with a throwaway database when no
+//!   `DATABASE_URL` is given.
+//! - `cargo xtask test`: every check and test, against a throwaway PostgreSQL cluster.
+
+mod dev;
+mod process;
+mod test;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(about = "Stellar Heads build, run and test steps")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run the stack locally: the backend (serving the web root when built) and a
+    /// throwaway PostgreSQL unless DATABASE_URL is set.
+    Dev(dev::DevArgs),
+    /// Run formatting and lint checks and every test against a throwaway PostgreSQL.
+    Test(test::TestArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().task {
+        Task::Dev(args) => dev::run(args),
+        Task::Test(args) => test::run(args),
+    }
+}

@@ -1,0 +1,107 @@
+//! `cargo xtask dev`: the stack on localhost.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use pg_harness::{Cluster, ClusterOptions};
+
+use crate::process::{cargo, describe, run_command, workspace_root};
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: String,
+    /// The built web root to serve (default: `dist/` when it has an index.html).
+    #[arg(long)]
+    web_root: Option<PathBuf>,
+}
+
+pub fn run(args: DevArgs) -> anyhow::Result<()> {
+    run_command(cargo().args(["build", "--locked", "--package", "stellar-heads-backend"]))?;
+    let state = tempfile_dir()?;
+    // A throwaway database unless the developer brings one.
+    let (database_url, _cluster) = match std::env::var("DATABASE_URL") {
+        Ok(url) => (url, None),
+        Err(_) => {
+            let cluster = Cluster::start(ClusterOptions::default())?;
+            eprintln!(
+                "xtask: throwaway PostgreSQL at {} (deleted on exit)",
+                cluster.socket_dir().display()
+            );
+            (cluster.admin_url(), Some(cluster))
+        }
+    };
+    let secret_file = match std::env::var_os("STELLAR_HEADS_JWT_SECRET_FILE") {
+        Some(file) => PathBuf::from(file),
+        None => {
+            let file = state.join("jwt-secret");
+            let mut secret = [0u8; 48];
+            getrandom(&mut secret)?;
+            std::fs::write(&file, hex(&secret))?;
+            file
+        }
+    };
+    let web_root = args.web_root.or_else(|| {
+        let dist = workspace_root().join("dist");
+        dist.join("index.html").is_file().then_some(dist)
+    });
+    let mut backend = Command::new(target_dir().join("debug/stellar-heads-backend"));
+    backend
+        .env("DATABASE_URL", &database_url)
+        .env("STELLAR_HEADS_LISTEN", &args.listen)
+        .env("STELLAR_HEADS_JWT_SECRET_FILE", &secret_file)
+        .stdin(Stdio::null());
+    match &web_root {
+        Some(root) => {
+            backend.env("STELLAR_HEADS_WEB_ROOT", root);
+        }
+        None => eprintln!("xtask: no built web root (dist/index.html): serving the API only"),
+    }
+    eprintln!("xtask: $ {}", describe(&backend));
+    let mut child = backend.spawn().context("cannot start the backend")?;
+    eprintln!(
+        "xtask: Stellar Heads on http://{} (Ctrl-C stops it)",
+        args.listen
+    );
+    // Ctrl-C reaches the backend through the terminal; a SIGTERM to us is passed on. Either
+    // way we wait for the backend to stop, then remove the throwaway database.
+    let pid = Pid::from_raw(i32::try_from(child.id())?);
+    ctrlc::set_handler(move || {
+        let _ = kill(pid, Signal::SIGTERM);
+    })?;
+    let status = child.wait()?;
+    std::fs::remove_dir_all(&state).ok();
+    if !status.success() {
+        bail!("the backend exited with {status}");
+    }
+    Ok(())
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("stellar-heads-dev-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    Ok(dir)
+}
+
+fn getrandom(buffer: &mut [u8]) -> anyhow::Result<()> {
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")?.read_exact(buffer)?;
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
