@@ -158,11 +158,10 @@ async fn signing_the_challenge_verifies_the_wallet_and_signs_in() {
     assert!(message.contains(&player.wallet.address()));
     assert!(message.contains(&challenge_id));
     let response = app
-        .post(
-            "/api/auth/verify",
-            json!({"challenge_id": challenge_id, "wallet_address": player.wallet.address(),
-                   "signature": player.wallet.sign(&message)}),
-            None,
+        .verify(
+            &challenge_id,
+            &player.wallet.address(),
+            &player.wallet.sign(&message),
         )
         .await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
@@ -207,11 +206,10 @@ async fn an_expired_challenge_is_refused() {
         .await
         .unwrap();
     let response = app
-        .post(
-            "/api/auth/verify",
-            json!({"challenge_id": challenge_id, "wallet_address": player.wallet.address(),
-                   "signature": player.wallet.sign(&message)}),
-            None,
+        .verify(
+            &challenge_id,
+            &player.wallet.address(),
+            &player.wallet.sign(&message),
         )
         .await;
     let body = response.assert_error(StatusCode::UNAUTHORIZED, "invalid_challenge");
@@ -230,31 +228,28 @@ async fn a_challenge_issued_for_another_wallet_is_refused() {
     let (challenge_id, message) = app.challenge(&victim.wallet).await;
     // The attacker signs the victim's challenge with their own key and their own address.
     let response = app
-        .post(
-            "/api/auth/verify",
-            json!({"challenge_id": challenge_id, "wallet_address": attacker.wallet.address(),
-                   "signature": attacker.wallet.sign(&message)}),
-            None,
+        .verify(
+            &challenge_id,
+            &attacker.wallet.address(),
+            &attacker.wallet.sign(&message),
         )
         .await;
     response.assert_error(StatusCode::UNAUTHORIZED, "invalid_challenge");
     // Or names the victim's address with their own signature: the signature does not match.
     let response = app
-        .post(
-            "/api/auth/verify",
-            json!({"challenge_id": challenge_id, "wallet_address": victim.wallet.address(),
-                   "signature": attacker.wallet.sign(&message)}),
-            None,
+        .verify(
+            &challenge_id,
+            &victim.wallet.address(),
+            &attacker.wallet.sign(&message),
         )
         .await;
     response.assert_error(StatusCode::UNAUTHORIZED, "invalid_signature");
     // The failed attempt used the challenge up: not even the right signature works now.
     let response = app
-        .post(
-            "/api/auth/verify",
-            json!({"challenge_id": challenge_id, "wallet_address": victim.wallet.address(),
-                   "signature": victim.wallet.sign(&message)}),
-            None,
+        .verify(
+            &challenge_id,
+            &victim.wallet.address(),
+            &victim.wallet.sign(&message),
         )
         .await;
     response.assert_error(StatusCode::UNAUTHORIZED, "invalid_challenge");
@@ -272,20 +267,15 @@ async fn a_malformed_signature_is_a_validation_error_and_keeps_the_challenge() {
     let player = app.register("Fumbler").await;
     let (challenge_id, message) = app.challenge(&player.wallet).await;
     let response = app
-        .post(
-            "/api/auth/verify",
-            json!({"challenge_id": challenge_id, "wallet_address": player.wallet.address(), "signature": "abc"}),
-            None,
-        )
+        .verify(&challenge_id, &player.wallet.address(), "abc")
         .await;
     let body = response.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(body["field"], "signature");
     let response = app
-        .post(
-            "/api/auth/verify",
-            json!({"challenge_id": challenge_id, "wallet_address": player.wallet.address(),
-                   "signature": player.wallet.sign(&message)}),
-            None,
+        .verify(
+            &challenge_id,
+            &player.wallet.address(),
+            &player.wallet.sign(&message),
         )
         .await;
     assert_eq!(response.status, StatusCode::OK);

@@ -110,16 +110,7 @@ async fn verified_players_are_marked() {
     let app = TestApp::spawn().await;
     let player = app.register("proven").await;
     play(&app, &player, &[(5, 1)]).await;
-    let (challenge_id, message) = app.challenge(&player.wallet).await;
-    let verify = app
-        .post(
-            "/api/auth/verify",
-            json!({"challenge_id": challenge_id, "wallet_address": player.wallet.address(),
-                   "signature": player.wallet.sign(&message)}),
-            None,
-        )
-        .await;
-    assert_eq!(verify.status, StatusCode::OK);
+    assert_eq!(app.prove(&player.wallet).await.status, StatusCode::OK);
     let board = app.get("/api/leaderboard", None).await.json();
     assert_eq!(board["entries"][0]["verified"], true);
 }

@@ -195,6 +195,24 @@ impl TestApp {
         )
     }
 
+    /// Sends a signed challenge to `/api/auth/verify`.
+    pub async fn verify(
+        &self,
+        challenge_id: &str,
+        wallet_address: &str,
+        signature: &str,
+    ) -> TestResponse {
+        let body = json!({"challenge_id": challenge_id, "wallet_address": wallet_address, "signature": signature});
+        self.post("/api/auth/verify", body, None).await
+    }
+
+    /// The whole proof of ownership for `wallet`; returns the verify response.
+    pub async fn prove(&self, wallet: &Wallet) -> TestResponse {
+        let (challenge_id, message) = self.challenge(wallet).await;
+        self.verify(&challenge_id, &wallet.address(), &wallet.sign(&message))
+            .await
+    }
+
     pub async fn store_match(&self, player: &Player, submission: Value) -> TestResponse {
         self.post("/api/matches", submission, Some(&player.token))
             .await
