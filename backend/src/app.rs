@@ -5,16 +5,25 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware;
-use axum::response::IntoResponse;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use protocol::ErrorCode;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::metrics::{self, Metrics};
+use crate::rate_limit::{self, RateLimits};
+use crate::security_headers::{self, SecurityHeaders};
 use crate::state::{AppState, Settings};
 use crate::web::{self, WebRoot};
 use crate::{db, request_id, routes};
@@ -37,14 +46,15 @@ pub async fn state_from_config(config: &Config) -> anyhow::Result<AppState> {
             challenge_ttl: std::time::Duration::from_secs(config.challenge_ttl_secs),
             site_name: config.site_name.clone(),
         }),
+        metrics: Arc::new(Metrics::new()),
     })
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
-    let app = Router::new()
-        .nest("/api", routes::api())
-        .merge(routes::health());
+    // JSON responses are compressed; static files are served precompressed instead.
+    let api = routes::api().layer(CompressionLayer::new());
+    let app = Router::new().nest("/api", api).merge(routes::health());
     let app = match &config.web_root {
         Some(root) => {
             let root = root
@@ -63,13 +73,34 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
         }
         None => app.fallback(routes::not_found),
     };
-    Ok(app
+    let rate_limits = RateLimits::new(
+        &config.rate_limit,
+        &config.trusted_proxies,
+        state.metrics.clone(),
+    );
+    rate_limits.spawn_housekeeping();
+    let security = SecurityHeaders::from_config(config)?;
+    let timeout = config.request_timeout();
+    // Layers run outermost last-added: request id, then security headers, metrics, logging,
+    // CORS, rate limits, the timeout and panic catching, then the route.
+    let app = app
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        // Innermost first: a panic becomes a JSON 500 that still carries the request id.
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a request handler panicked").into_response()
         }))
+        .layer(middleware::from_fn(move |request, next| {
+            request_timeout(timeout, request, next)
+        }))
+        .layer(middleware::from_fn_with_state(
+            rate_limits,
+            rate_limit::middleware,
+        ));
+    let app = match security_headers::cors(config)? {
+        Some(cors) => app.layer(cors),
+        None => app,
+    };
+    Ok(app
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -79,8 +110,30 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
                         .latency_unit(LatencyUnit::Millis),
                 ),
         )
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::middleware,
+        ))
+        .layer(middleware::from_fn_with_state(
+            security,
+            security_headers::middleware,
+        ))
         .layer(middleware::from_fn(request_id::middleware))
         .with_state(state))
+}
+
+/// A request that takes too long is answered 503 (its work is dropped, which rolls back any
+/// open transaction).
+async fn request_timeout(limit: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "the request took too long; try again",
+        )
+        .into_response(),
+    }
 }
 
 /// One span per request, named by its request id (set by the outer request-id middleware),

@@ -89,7 +89,57 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A `tracing` filter, e.g. `info,stellar_heads_backend=debug`.
     pub log_filter: String,
+    /// Where Prometheus metrics are served (`/metrics`); not served at all when unset, and
+    /// never on the public listener.
+    pub metrics_listen: Option<ListenAddress>,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. Requests over
+    /// the unix socket always come from the local proxy.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub rate_limit: RateLimitConfig,
+    /// Origins allowed to call the API from another site (CORS); none by default.
+    pub cors_allowed_origins: Vec<String>,
+    /// The Content-Security-Policy sent with every response.
+    pub content_security_policy: String,
+    /// Send `Strict-Transport-Security` (only honoured by browsers over HTTPS).
+    pub hsts: bool,
+    /// A request taking longer than this is answered 503.
+    pub request_timeout_secs: u64,
+    /// A client must send its request headers within this time.
+    pub header_read_timeout_secs: u64,
+    /// On SIGTERM, in-flight requests get this long to finish.
+    pub shutdown_grace_secs: u64,
 }
+
+/// Requests per client address. The auth endpoints get a strict budget; the rest of the API
+/// a loose one; static files and health checks none.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    pub auth_per_minute: u32,
+    pub auth_burst: u32,
+    pub api_per_second: u32,
+    pub api_burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            auth_per_minute: 30,
+            auth_burst: 10,
+            api_per_second: 20,
+            api_burst: 100,
+        }
+    }
+}
+
+/// Allows the game's WebAssembly (`'wasm-unsafe-eval'`, never `'unsafe-eval'`), lets our pages
+/// frame our game, and nobody else frame either.
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; \
+     connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'";
 
 impl Default for Config {
     fn default() -> Self {
@@ -110,6 +160,15 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             log_format: LogFormat::Pretty,
             log_filter: "info".into(),
+            metrics_listen: None,
+            trusted_proxies: Vec::new(),
+            rate_limit: RateLimitConfig::default(),
+            cors_allowed_origins: Vec::new(),
+            content_security_policy: DEFAULT_CSP.into(),
+            hsts: true,
+            request_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            shutdown_grace_secs: 30,
         }
     }
 }
@@ -141,7 +200,8 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment = figment
-            .merge(Env::prefixed(ENV_PREFIX).ignore(&["CONFIG"]))
+            // Nested settings use a double underscore: STELLAR_HEADS_RATE_LIMIT__AUTH_BURST.
+            .merge(Env::prefixed(ENV_PREFIX).ignore(&["CONFIG"]).split("__"))
             .merge(
                 Env::raw()
                     .only(&["DATABASE_URL"])
@@ -165,6 +225,31 @@ impl Config {
         if self.jwt_ttl_secs == 0 || self.challenge_ttl_secs == 0 {
             bail!("jwt_ttl_secs and challenge_ttl_secs must be positive");
         }
+        let limits = &self.rate_limit;
+        if limits.enabled
+            && [
+                limits.auth_per_minute,
+                limits.auth_burst,
+                limits.api_per_second,
+                limits.api_burst,
+            ]
+            .contains(&0)
+        {
+            bail!("rate limits must be positive (or set rate_limit.enabled = false)");
+        }
+        for origin in &self.cors_allowed_origins {
+            axum::http::HeaderValue::from_str(origin)
+                .ok()
+                .filter(|_| origin.starts_with("https://") || origin.starts_with("http://"))
+                .with_context(|| {
+                    format!(
+                        "cors_allowed_origins: {origin:?} is not an origin like https://example.org"
+                    )
+                })?;
+        }
+        if self.request_timeout_secs == 0 || self.header_read_timeout_secs == 0 {
+            bail!("timeouts must be positive");
+        }
         if self.database_max_connections == 0 {
             bail!("database_max_connections must be at least 1");
         }
@@ -173,6 +258,18 @@ impl Config {
 
     pub fn socket_mode(&self) -> u32 {
         u32::from_str_radix(self.socket_mode.trim_start_matches("0o"), 8).unwrap_or(0o660)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
     }
 
     pub fn database_acquire_timeout(&self) -> Duration {
@@ -266,10 +363,21 @@ mod tests {
     fn the_file_is_read_and_unknown_keys_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("config.toml");
-        std::fs::write(&file, "listen = \"unix:/run/x.sock\"\njwt_ttl_secs = 60\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"unix:/run/x.sock\"\njwt_ttl_secs = 60\ntrusted_proxies = [\"10.0.0.0/8\", \"::1/128\"]\n\
+             [rate_limit]\nauth_burst = 3\n",
+        )
+        .unwrap();
         let config = Config::load(Some(&file)).unwrap();
         assert_eq!(config.listen, ListenAddress::Unix("/run/x.sock".into()));
         assert_eq!(config.jwt_ttl_secs, 60);
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(config.rate_limit.auth_burst, 3);
+        assert_eq!(
+            config.rate_limit.auth_per_minute,
+            RateLimitConfig::default().auth_per_minute
+        );
         std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap();
         assert!(format!("{:#}", Config::load(Some(&file)).unwrap_err()).contains("lisen"));
     }

@@ -90,13 +90,31 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::error!(error = %error, "database unavailable");
-                Self::unavailable()
-            }
-            other => Self::internal(other),
+        if database_unavailable(&error) {
+            tracing::error!(error = %error, "database unavailable");
+            Self::unavailable()
+        } else {
+            Self::internal(error)
         }
+    }
+}
+
+/// Errors that mean "the database is not there right now" (it is restarting, unreachable,
+/// or out of connections), as opposed to a bug: answered 503 so that clients retry.
+fn database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            // SQLSTATE classes 08 (connection exception), 53 (insufficient resources) and
+            // 57 (operator intervention: shutdown, admin command, cannot connect now).
+            let code = db.code().unwrap_or_default();
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57")
+        }
+        _ => false,
     }
 }
 

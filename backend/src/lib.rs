@@ -2,13 +2,17 @@
 
 pub mod app;
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod players;
+pub mod rate_limit;
 pub mod request_id;
 pub mod routes;
+pub mod security_headers;
 pub mod server;
 pub mod state;
 pub mod telemetry;

@@ -1,42 +1,109 @@
-//! Listening (TCP, or a unix socket for a reverse proxy on the same host) and shutting down
-//! cleanly on SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the pool.
+//! The server loop: listening (TCP, a unix socket, or a socket passed in by systemd),
+//! serving connections with hyper, systemd readiness and watchdog, and graceful shutdown.
+//!
+//! On SIGTERM/SIGINT the listener is closed first (with socket activation systemd keeps the
+//! socket, so new connections wait in its queue for the next instance instead of being
+//! refused), in-flight requests get `shutdown_grace_secs` to finish, then the pool closes.
 
+use std::future::Future;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
+use axum::Router;
+use axum::extract::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, UnixListener};
+use tower::ServiceExt;
 
 use crate::app;
+use crate::client_ip::Peer;
 use crate::config::{Config, ListenAddress};
+use crate::metrics;
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
-    let state = app::state_from_config(&config).await?;
-    let db = state.db.clone();
-    let router = app::router(state, &config)?;
-    match &config.listen {
-        ListenAddress::Tcp(address) => {
-            let listener = TcpListener::bind(address)
-                .await
-                .with_context(|| format!("cannot listen on {address}"))?;
-            tracing::info!(address = %listener.local_addr()?, "listening");
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
-        }
-        ListenAddress::Unix(path) => {
-            let listener = bind_unix(path, config.socket_mode())?;
-            tracing::info!(socket = %path.display(), "listening");
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown_signal())
-                .await;
-            let _ = std::fs::remove_file(path);
-            served?;
+/// A bound listening socket.
+#[derive(Debug)]
+pub enum Listener {
+    Tcp(TcpListener),
+    /// The path is removed on shutdown when we created the socket (not when systemd did).
+    Unix(UnixListener, Option<PathBuf>),
+}
+
+impl Listener {
+    /// Binds `address`.
+    pub async fn bind(address: &ListenAddress, socket_mode: u32) -> anyhow::Result<Self> {
+        match address {
+            ListenAddress::Tcp(address) => Ok(Self::Tcp(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot listen on {address}"))?,
+            )),
+            ListenAddress::Unix(path) => Ok(Self::Unix(
+                bind_unix(path, socket_mode)?,
+                Some(path.clone()),
+            )),
         }
     }
-    db.close().await;
-    tracing::info!("stopped");
-    Ok(())
+
+    /// The socket systemd passed in (`LISTEN_FDS`), if any; harmless outside systemd.
+    pub fn from_systemd() -> anyhow::Result<Option<Self>> {
+        let mut fds = listenfd::ListenFd::from_env();
+        if fds.len() == 0 {
+            return Ok(None);
+        }
+        if let Ok(Some(listener)) = fds.take_tcp_listener(0) {
+            listener.set_nonblocking(true)?;
+            return Ok(Some(Self::Tcp(TcpListener::from_std(listener)?)));
+        }
+        if let Ok(Some(listener)) = fds.take_unix_listener(0) {
+            listener.set_nonblocking(true)?;
+            return Ok(Some(Self::Unix(UnixListener::from_std(listener)?, None)));
+        }
+        bail!("the socket passed in by systemd is neither a TCP nor a unix stream socket")
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Tcp(listener) => listener
+                .local_addr()
+                .map_or_else(|_| "tcp".into(), |a| a.to_string()),
+            Self::Unix(listener, _) => listener
+                .local_addr()
+                .ok()
+                .and_then(|a| a.as_pathname().map(|p| format!("unix:{}", p.display())))
+                .unwrap_or_else(|| "unix socket".into()),
+        }
+    }
+
+    async fn accept(&self) -> std::io::Result<(Connection, Peer)> {
+        match self {
+            Self::Tcp(listener) => {
+                let (stream, address) = listener.accept().await?;
+                let _ = stream.set_nodelay(true);
+                Ok((Connection::Tcp(stream), Peer::Tcp(address)))
+            }
+            Self::Unix(listener, _) => {
+                let (stream, _) = listener.accept().await?;
+                Ok((Connection::Unix(stream), Peer::Unix))
+            }
+        }
+    }
+
+    fn remove_socket_file(&self) {
+        if let Self::Unix(_, Some(path)) = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+enum Connection {
+    Tcp(tokio::net::TcpStream),
+    Unix(tokio::net::UnixStream),
 }
 
 /// Binds a unix socket, replacing a stale socket file left by a crash but never a live one.
@@ -57,13 +124,176 @@ pub fn bind_unix(path: &Path, mode: u32) -> anyhow::Result<UnixListener> {
     Ok(listener)
 }
 
+/// How connections are served.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    pub header_read_timeout: Duration,
+    pub shutdown_grace: Duration,
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then drains.
+pub async fn serve(
+    listener: Listener,
+    router: Router,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // A client that trickles its headers (slowloris) is cut off instead of holding a task.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (connection, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = router
+            .clone()
+            .map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(peer);
+                request
+            });
+        let service = TowerToHyperService::new(service);
+        match connection {
+            Connection::Tcp(stream) => {
+                let connection =
+                    builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                let watched = graceful.watch(connection.into_owned());
+                tokio::spawn(async move {
+                    if let Err(error) = watched.await {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                });
+            }
+            Connection::Unix(stream) => {
+                let connection =
+                    builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                let watched = graceful.watch(connection.into_owned());
+                tokio::spawn(async move {
+                    if let Err(error) = watched.await {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                });
+            }
+        }
+    }
+    // Stop accepting now; connections still open finish their current request.
+    listener.remove_socket_file();
+    drop(listener);
+    tracing::info!("shutting down: finishing in-flight requests");
+    if tokio::time::timeout(options.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(grace = ?options.shutdown_grace, "in-flight requests did not finish in time");
+    }
+    Ok(())
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let listener = match Listener::from_systemd()? {
+        Some(listener) => listener,
+        None => Listener::bind(&config.listen, config.socket_mode()).await?,
+    };
+    let metrics_listener = match &config.metrics_listen {
+        Some(address) => Some(Listener::bind(address, config.socket_mode()).await?),
+        None => None,
+    };
+    let state = app::state_from_config(&config).await?;
+    let db = state.db.clone();
+    let router = app::router(state.clone(), &config)?;
+    let options = ServeOptions {
+        header_read_timeout: config.header_read_timeout(),
+        shutdown_grace: config.shutdown_grace(),
+    };
+    let (stop_sender, stop) = tokio::sync::watch::channel(false);
+    let wait_for_stop = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    };
+    let metrics_task = metrics_listener.map(|listener| {
+        tracing::info!(address = %listener.describe(), "serving metrics");
+        let router = metrics::router(state.metrics.clone(), db.clone());
+        tokio::spawn(serve(
+            listener,
+            router,
+            options,
+            wait_for_stop(stop.clone()),
+        ))
+    });
+    tracing::info!(address = %listener.describe(), "listening");
+    systemd::ready();
+    systemd::spawn_watchdog();
+    let signal = async move {
+        shutdown_signal().await;
+        systemd::stopping();
+        let _ = stop_sender.send(true);
+    };
+    serve(listener, router, options, signal).await?;
+    if let Some(task) = metrics_task {
+        task.await??;
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
 async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("cannot install the SIGTERM handler");
     tokio::select! {
-        _ = interrupt => {}
+        _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// sd_notify(3): all of it is a no-op when not started by systemd (no `NOTIFY_SOCKET`).
+mod systemd {
+    use std::time::Duration;
+
+    use sd_notify::NotifyState;
+
+    pub fn ready() {
+        if let Err(error) =
+            sd_notify::notify(false, &[NotifyState::Ready, NotifyState::Status("serving")])
+        {
+            tracing::warn!(%error, "cannot notify systemd");
+        }
+    }
+
+    pub fn stopping() {
+        let _ = sd_notify::notify(false, &[NotifyState::Stopping]);
+    }
+
+    /// Pings the watchdog at half its interval while the runtime is responsive: a wedged
+    /// server stops pinging and systemd restarts it.
+    pub fn spawn_watchdog() {
+        let mut micros = 0;
+        if !sd_notify::watchdog_enabled(false, &mut micros) || micros == 0 {
+            return;
+        }
+        let period = Duration::from_micros(micros) / 2;
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(period);
+            loop {
+                interval.tick().await;
+                let _ = sd_notify::notify(false, &[NotifyState::Watchdog]);
+            }
+        });
+    }
 }

@@ -6,12 +6,14 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use crate::auth::jwt::TokenKeys;
+use crate::metrics::Metrics;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: PgPool,
     pub tokens: TokenKeys,
     pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// The handful of settings handlers need at request time.

@@ -54,6 +54,7 @@ pub async fn register(
         }
     };
     tracing::info!(player_id = %player.id, "player registered");
+    state.metrics.signup();
     Ok((StatusCode::CREATED, Json(signed_in(&state, &player)?)))
 }
 
@@ -195,5 +196,6 @@ pub async fn verify(
     .await?;
     tx.commit().await?;
     tracing::info!(player_id = %player.id, "wallet ownership verified");
+    state.metrics.verification();
     Ok(Json(signed_in(&state, &player)?))
 }

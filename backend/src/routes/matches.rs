@@ -134,6 +134,9 @@ pub async fn store(
     };
     if let Some(row) = inserted {
         tracing::info!(match_id = %row.id, outcome = %row.outcome, "match stored");
+        state
+            .metrics
+            .match_stored(outcome, submission.mode.is_ranked());
         return Ok((StatusCode::CREATED, Json(row.to_api()?)));
     }
     let existing: MatchRow = sqlx::query_as(&format!(

@@ -12,7 +12,7 @@ use protocol::StellarAccountId;
 use serde_json::{Value, json};
 use stellar_heads_backend::app;
 use stellar_heads_backend::auth::wallet::sep53_digest;
-use stellar_heads_backend::config::Config;
+use stellar_heads_backend::config::{Config, RateLimitConfig};
 use stellar_heads_backend::state::AppState;
 use tower::ServiceExt;
 
@@ -107,6 +107,12 @@ impl TestApp {
         let mut config = Config {
             database_url: Some(database.url.clone()),
             jwt_secret_file: Some(secret_file),
+            // Tests that are not about rate limits would all share one budget (requests sent
+            // straight to the router have no peer address); the limiter's tests enable it.
+            rate_limit: RateLimitConfig {
+                enabled: false,
+                ..RateLimitConfig::default()
+            },
             ..Config::default()
         };
         adjust(&mut config);

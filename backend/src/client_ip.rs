@@ -1,0 +1,110 @@
+//! Who the client is, for rate limiting and logs.
+//!
+//! A proxy's `X-Forwarded-For` is believed only when the connection comes from a proxy we
+//! trust: over the unix socket (only the local proxy can reach it) or from an address in
+//! `trusted_proxies`. Anyone else could write any address into the header, so for them the
+//! header is ignored and the connection's own address is used.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::http::request::Parts;
+use ipnet::IpNet;
+
+/// The other end of the connection, attached to every request by the server loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    Tcp(SocketAddr),
+    Unix,
+}
+
+const FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address, or `None` when it cannot be known (a local caller on the unix
+/// socket without a proxy header, or a request that did not come through the server loop).
+pub fn client_ip(parts: &Parts, trusted_proxies: &[IpNet]) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<Peer>()?;
+    let trusted = match peer {
+        Peer::Unix => true,
+        Peer::Tcp(address) => trusted_proxies
+            .iter()
+            .any(|net| net.contains(&address.ip())),
+    };
+    if trusted && let Some(forwarded) = forwarded_client(parts) {
+        return Some(forwarded);
+    }
+    match peer {
+        Peer::Tcp(address) => Some(address.ip()),
+        Peer::Unix => None,
+    }
+}
+
+/// The last address in `X-Forwarded-For`: the one our proxy appended (earlier entries were
+/// written by the client and prove nothing).
+fn forwarded_client(parts: &Parts) -> Option<IpAddr> {
+    let header = parts
+        .headers
+        .get_all(FORWARDED_FOR)
+        .iter()
+        .last()?
+        .to_str()
+        .ok()?;
+    header.rsplit(',').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn parts(peer: Option<Peer>, forwarded: Option<&str>) -> Parts {
+        let mut request = Request::get("/").body(()).unwrap();
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(peer);
+        }
+        if let Some(value) = forwarded {
+            request
+                .headers_mut()
+                .insert(FORWARDED_FOR, value.parse().unwrap());
+        }
+        request.into_parts().0
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_peer_cannot_choose_its_address() {
+        let peer = Peer::Tcp("203.0.113.9:5555".parse().unwrap());
+        assert_eq!(
+            client_ip(&parts(Some(peer), Some("1.2.3.4")), &[]),
+            Some(ip("203.0.113.9"))
+        );
+    }
+
+    #[test]
+    fn a_trusted_proxy_names_the_client_it_saw() {
+        let peer = Peer::Tcp("10.0.0.2:5555".parse().unwrap());
+        let trusted = ["10.0.0.0/24".parse().unwrap()];
+        // The client wrote "6.6.6.6"; the proxy appended the address it really saw.
+        let request = parts(Some(peer), Some("6.6.6.6, 198.51.100.7"));
+        assert_eq!(client_ip(&request, &trusted), Some(ip("198.51.100.7")));
+        assert_eq!(
+            client_ip(&parts(Some(peer), None), &trusted),
+            Some(ip("10.0.0.2"))
+        );
+    }
+
+    #[test]
+    fn the_unix_socket_is_the_local_proxy() {
+        assert_eq!(
+            client_ip(&parts(Some(Peer::Unix), Some("198.51.100.7")), &[]),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(
+            client_ip(&parts(Some(Peer::Unix), Some("garbage")), &[]),
+            None
+        );
+        assert_eq!(client_ip(&parts(None, Some("198.51.100.7")), &[]), None);
+    }
+}

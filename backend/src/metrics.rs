@@ -1,0 +1,234 @@
+//! Prometheus metrics (`/metrics`, on its own listener): requests and latencies by route and
+//! status, business events, the database pool.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use protocol::Outcome;
+use sqlx::PgPool;
+
+use crate::rate_limit::LimitClass;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpLabels {
+    method: String,
+    /// The route pattern (`/api/players/{wallet_address}/stats`), never the raw path, so the
+    /// number of series stays bounded.
+    route: String,
+    status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MatchLabels {
+    outcome: String,
+    ranked: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClassLabels {
+    class: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    state: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms .. ~16 s
+    Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<HttpLabels, Counter>,
+    latency: Family<HttpLabels, Histogram, fn() -> Histogram>,
+    in_flight: Gauge,
+    matches_stored: Family<MatchLabels, Counter>,
+    signups: Counter,
+    verifications: Counter,
+    rate_limited: Family<ClassLabels, Counter>,
+    pool_connections: Family<PoolLabels, Gauge>,
+    pool_max: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("stellar_heads");
+        let requests = Family::<HttpLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests answered", requests.clone());
+        let latency = Family::<HttpLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests",
+            latency.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being handled",
+            in_flight.clone(),
+        );
+        let matches_stored = Family::<MatchLabels, Counter>::default();
+        registry.register(
+            "matches_stored",
+            "Matches stored (retries not counted)",
+            matches_stored.clone(),
+        );
+        let signups = Counter::default();
+        registry.register("signups", "Players registered", signups.clone());
+        let verifications = Counter::default();
+        registry.register(
+            "wallet_verifications",
+            "Successful proofs of wallet ownership",
+            verifications.clone(),
+        );
+        let rate_limited = Family::<ClassLabels, Counter>::default();
+        registry.register(
+            "rate_limited_requests",
+            "Requests refused with 429",
+            rate_limited.clone(),
+        );
+        let pool_connections = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "db_pool_connections",
+            "Database connections by state",
+            pool_connections.clone(),
+        );
+        let pool_max = Gauge::default();
+        registry.register(
+            "db_pool_max_connections",
+            "Database pool size limit",
+            pool_max.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            in_flight,
+            matches_stored,
+            signups,
+            verifications,
+            rate_limited,
+            pool_connections,
+            pool_max,
+        }
+    }
+
+    pub fn match_stored(&self, outcome: Outcome, ranked: bool) {
+        let labels = MatchLabels {
+            outcome: outcome.as_str().into(),
+            ranked: ranked.to_string(),
+        };
+        self.matches_stored.get_or_create(&labels).inc();
+    }
+
+    pub fn signup(&self) {
+        self.signups.inc();
+    }
+
+    pub fn verification(&self) {
+        self.verifications.inc();
+    }
+
+    pub fn rate_limited(&self, class: LimitClass) {
+        self.rate_limited
+            .get_or_create(&ClassLabels {
+                class: class.as_str().into(),
+            })
+            .inc();
+    }
+
+    /// The text exposition, with the pool gauges read now.
+    pub fn render(&self, pool: &PgPool) -> String {
+        let size = i64::from(pool.size());
+        let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
+        self.pool_connections
+            .get_or_create(&PoolLabels {
+                state: "idle".into(),
+            })
+            .set(idle);
+        self.pool_connections
+            .get_or_create(&PoolLabels {
+                state: "in_use".into(),
+            })
+            .set(size - idle);
+        self.pool_max
+            .set(i64::from(pool.options().get_max_connections()));
+        let mut text = String::new();
+        if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
+            tracing::error!(%error, "cannot encode metrics");
+        }
+        text
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Counts and times every request.
+pub async fn middleware(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().as_str().to_owned();
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(path) => path.as_str().to_owned(),
+        None if request.uri().path().starts_with("/api/") => "unmatched".to_owned(),
+        None => "static".to_owned(),
+    };
+    metrics.in_flight.inc();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.in_flight.dec();
+    let labels = HttpLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
+    metrics.requests.get_or_create(&labels).inc();
+    metrics
+        .latency
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// The router for the metrics listener.
+pub fn router(metrics: Arc<Metrics>, pool: PgPool) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let text = metrics.render(&pool);
+            async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    text,
+                )
+                    .into_response()
+            }
+        }),
+    )
+}
