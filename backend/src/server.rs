@@ -124,6 +124,9 @@ pub fn bind_unix(path: &Path, mode: u32) -> anyhow::Result<UnixListener> {
     Ok(listener)
 }
 
+/// How long a just-accepted connection gets to deliver its request during shutdown.
+const ACCEPTED_REQUEST_SETTLE: Duration = Duration::from_millis(250);
+
 /// How connections are served.
 #[derive(Debug, Clone, Copy)]
 pub struct ServeOptions {
@@ -197,6 +200,9 @@ pub async fn serve(
     listener.remove_socket_file();
     drop(listener);
     tracing::info!("shutting down: finishing in-flight requests");
+    // hyper closes a connection at once if it has not read a request yet; one accepted a
+    // moment ago has its request in flight, so give it time to arrive before draining.
+    tokio::time::sleep(ACCEPTED_REQUEST_SETTLE).await;
     if tokio::time::timeout(options.shutdown_grace, graceful.shutdown())
         .await
         .is_err()

@@ -1,0 +1,385 @@
+//! The real server binary over real sockets, under load and under faults. Every load here
+//! is bounded in players, requests and time, and stays on loopback.
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use loadgen::load::{self, LoadConfig};
+use loadgen::{ListeningSocket, ServerOptions, ServerProcess};
+use pg_harness::{Cluster, ClusterOptions};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_stellar-heads-backend");
+
+fn options(database_url: &str) -> ServerOptions {
+    ServerOptions::new(BINARY, database_url)
+        // All load comes from 127.0.0.1; the limiter has its own test below.
+        .env("STELLAR_HEADS_RATE_LIMIT__ENABLED", "false")
+        .env("STELLAR_HEADS_DATABASE_MAX_CONNECTIONS", "20")
+}
+
+async fn stored_match_ids(database_url: &str) -> Vec<Uuid> {
+    let pool = PgPool::connect(database_url).await.unwrap();
+    let ids = sqlx::query_scalar("SELECT id FROM matches")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    ids
+}
+
+/// Every acknowledged match is stored, exactly once, and the standings add up.
+async fn assert_nothing_lost_or_doubled(database_url: &str, acknowledged: &HashSet<Uuid>) {
+    let stored = stored_match_ids(database_url).await;
+    let unique: HashSet<Uuid> = stored.iter().copied().collect();
+    assert_eq!(unique.len(), stored.len(), "duplicate match rows");
+    let missing: Vec<_> = acknowledged.difference(&unique).collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged matches are missing",
+        missing.len()
+    );
+    let pool = PgPool::connect(database_url).await.unwrap();
+    let (played, ranked): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT coalesce(sum(played), 0) FROM standings), \
+                (SELECT count(*) FROM matches WHERE mode = 'vs_computer')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(played, ranked, "standings disagree with the matches");
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_players_at_once_get_no_5xx_and_lose_no_match() {
+    let database = pg_harness::fresh_database().await.unwrap();
+    let socket = ListeningSocket::bind().unwrap();
+    let server = ServerProcess::start(&options(&database.url), &socket).unwrap();
+    let config = LoadConfig {
+        players: 60,
+        matches_per_player: 5,
+        reads_per_player: 4,
+        ..LoadConfig::default()
+    };
+    let started = Instant::now();
+    let report = load::run(&socket.base_url(), &config).await;
+    eprintln!(
+        "load: {} requests in {:?}: {:?}",
+        report.requests,
+        started.elapsed(),
+        report.statuses
+    );
+    assert_eq!(
+        report.server_errors(),
+        0,
+        "{:?}\n{}",
+        report.statuses,
+        server.log()
+    );
+    assert!(
+        report.connect_failures.is_empty() && report.lost_responses.is_empty(),
+        "{report:?}"
+    );
+    assert_eq!(report.acknowledged.len(), 60 * 5);
+    assert_eq!(report.abandoned, 0);
+    assert_nothing_lost_or_doubled(&database.url, &report.acknowledged).await;
+    assert!(server.terminate().unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_under_load_refuses_no_connection_and_finishes_what_it_accepted() {
+    let database = pg_harness::fresh_database().await.unwrap();
+    // We hold the socket, as systemd does with socket activation.
+    let socket = ListeningSocket::bind().unwrap();
+    // Both instances share the options, and so the token secret, like two releases of one
+    // deployment.
+    let options = options(&database.url);
+    let first = ServerProcess::start(&options, &socket).unwrap();
+    // One connection per request, so that every failure is attributable; no retries, so
+    // that a failure shows.
+    let config = LoadConfig {
+        players: 40,
+        matches_per_player: 8,
+        reads_per_player: 4,
+        keep_alive: false,
+        retry: false,
+        ..LoadConfig::default()
+    };
+    let base = socket.base_url();
+    let load = tokio::spawn(async move { load::run(&base, &config).await });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    first.signal_terminate().unwrap();
+    let signalled = Instant::now();
+    let mut first = first;
+    let second = ServerProcess::start(&options, &socket).unwrap();
+    let first_status = first.wait(Duration::from_secs(30)).unwrap();
+    let report = load.await.unwrap();
+    let after_signal = report
+        .response_times
+        .iter()
+        .filter(|t| **t > signalled)
+        .count();
+    eprintln!(
+        "restart: {} requests, {after_signal} answered after SIGTERM: {:?}",
+        report.requests, report.statuses
+    );
+    assert!(first_status.success(), "{}", first.log());
+    assert!(after_signal > 0, "the load should span the restart");
+    assert!(
+        report.connect_failures.is_empty(),
+        "refused: {:?}",
+        report.connect_failures
+    );
+    assert!(
+        report.lost_responses.is_empty(),
+        "accepted but unanswered: {:?}",
+        report.lost_responses
+    );
+    assert_eq!(report.server_errors(), 0, "{:?}", report.statuses);
+    assert_eq!(report.abandoned, 0);
+    assert_nothing_lost_or_doubled(&database.url, &report.acknowledged).await;
+    assert!(second.terminate().unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_an_in_flight_request_finish() {
+    let database = pg_harness::fresh_database().await.unwrap();
+    let socket = ListeningSocket::bind().unwrap();
+    let server = ServerProcess::start(&options(&database.url), &socket).unwrap();
+    // Hold the leaderboard's table so that a request is in flight when the signal arrives.
+    let pool = PgPool::connect(&database.url).await.unwrap();
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE standings IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let url = format!("{}/api/leaderboard", socket.base_url());
+    let request = tokio::spawn(async move { reqwest::get(url).await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.signal_terminate().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    blocker.rollback().await.unwrap();
+    assert_eq!(
+        request.await.unwrap().unwrap(),
+        200,
+        "the in-flight request completes"
+    );
+    let mut server = server;
+    assert!(server.wait(Duration::from_secs(30)).unwrap().success());
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_database_going_away_under_load_costs_no_acknowledged_match() {
+    // Our own cluster: this test stops it.
+    let mut cluster = Cluster::start(ClusterOptions::default()).unwrap();
+    let admin = PgPool::connect(&cluster.admin_url()).await.unwrap();
+    sqlx::query("CREATE DATABASE stellar_heads")
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let database_url = cluster.url("stellar_heads");
+    let socket = ListeningSocket::bind().unwrap();
+    let mut server = ServerProcess::start(
+        &options(&database_url).env("STELLAR_HEADS_DATABASE_ACQUIRE_TIMEOUT_SECS", "1"),
+        &socket,
+    )
+    .unwrap();
+    let ready = |api: loadgen::Api| async move {
+        match api.get("/health/ready", None).await {
+            loadgen::api::Reply::Status(status, _) => status,
+            _ => 0,
+        }
+    };
+    let api = loadgen::Api::new(&socket.base_url(), true);
+    assert_eq!(ready(api.clone()).await, 200);
+
+    let config = LoadConfig {
+        players: 30,
+        matches_per_player: 10,
+        reads_per_player: 2,
+        ..LoadConfig::default()
+    };
+    let base = socket.base_url();
+    let load = tokio::spawn(async move { load::run(&base, &config).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    cluster.stop_server().unwrap();
+    let down_since = Instant::now();
+    while ready(api.clone()).await != 503 {
+        assert!(
+            down_since.elapsed() < Duration::from_secs(10),
+            "readiness never turned 503"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster.start_server().unwrap();
+    let up_since = Instant::now();
+    while ready(api.clone()).await != 200 {
+        assert!(
+            up_since.elapsed() < Duration::from_secs(30),
+            "readiness never recovered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let report = load.await.unwrap();
+    eprintln!(
+        "database restart: {} requests: {:?}",
+        report.requests, report.statuses
+    );
+    assert!(server.is_running(), "the server recovers without a restart");
+    // While the database was away, requests were answered 503, never 500.
+    assert_eq!(
+        report.count(500),
+        0,
+        "{:?}\n{}",
+        report.statuses,
+        server.log()
+    );
+    assert!(
+        report.count(503) > 0,
+        "the outage should have been seen: {:?}",
+        report.statuses
+    );
+    assert_eq!(
+        report.abandoned, 0,
+        "every player finished once the database was back"
+    );
+    assert_eq!(report.acknowledged.len(), 30 * 10);
+    assert_nothing_lost_or_doubled(&database_url, &report.acknowledged).await;
+    assert!(server.terminate().unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_limiter_answers_429_never_5xx() {
+    let database = pg_harness::fresh_database().await.unwrap();
+    let socket = ListeningSocket::bind().unwrap();
+    let server = ServerProcess::start(&ServerOptions::new(BINARY, &database.url), &socket).unwrap();
+    let api = loadgen::Api::new(&socket.base_url(), true);
+    let attempts: Vec<_> = (0..60)
+        .map(|_| {
+            let api = api.clone();
+            tokio::spawn(async move {
+                match api
+                    .register(
+                        &loadgen::api::random_username(),
+                        &loadgen::api::random_wallet(),
+                    )
+                    .await
+                {
+                    loadgen::api::Reply::Status(status, response) => {
+                        (status, response.headers().get("retry-after").is_some())
+                    }
+                    other => panic!("{other:?}"),
+                }
+            })
+        })
+        .collect();
+    let mut created = 0;
+    let mut limited = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            (201, _) => created += 1,
+            (429, retry_after) => {
+                assert!(retry_after, "429 without Retry-After");
+                limited += 1;
+            }
+            (status, _) => panic!("unexpected {status}"),
+        }
+    }
+    assert_eq!(created, 10, "the default auth burst");
+    assert_eq!(limited, 50);
+    assert!(server.terminate().unwrap().success());
+}
+
+fn plain_get(address: std::net::SocketAddr) -> Duration {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_huge_requests_cannot_stall_others() {
+    let database = pg_harness::fresh_database().await.unwrap();
+    let socket = ListeningSocket::bind().unwrap();
+    let server = ServerProcess::start(
+        &options(&database.url)
+            .env("STELLAR_HEADS_HEADER_READ_TIMEOUT_SECS", "2")
+            .env("STELLAR_HEADS_REQUEST_TIMEOUT_SECS", "3"),
+        &socket,
+    )
+    .unwrap();
+    let address = socket.address();
+    // 100 clients that trickle their headers, and 20 that promise a body and never send it.
+    let mut slow_headers = Vec::new();
+    for _ in 0..100 {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        slow_headers.push(stream);
+    }
+    let mut slow_bodies = Vec::new();
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .write_all(b"POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+            .unwrap();
+        slow_bodies.push(stream);
+    }
+    // Meanwhile everyone else is served at once.
+    let worst = (0..20).map(|_| plain_get(address)).max().unwrap();
+    assert!(
+        worst < Duration::from_secs(1),
+        "a normal request took {worst:?}"
+    );
+    // A huge body is refused from its Content-Length without being read.
+    let huge = reqwest::Client::new()
+        .post(format!("{}/api/auth/register", socket.base_url()))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 50 * 1024 * 1024])
+        .send()
+        .await;
+    if let Ok(response) = huge {
+        assert_eq!(response.status().as_u16(), 413);
+    }
+    assert!(plain_get(address) < Duration::from_secs(1));
+    // The slow clients are cut off by the header and request timeouts.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for mut stream in slow_headers {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buffer = Vec::new();
+        let _ = stream.read_to_end(&mut buffer);
+        let text = String::from_utf8_lossy(&buffer);
+        assert!(
+            buffer.is_empty() || text.starts_with("HTTP/1.1 408"),
+            "{text}"
+        );
+    }
+    for mut stream in slow_bodies {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+    }
+    assert!(server.terminate().unwrap().success());
+}

@@ -1,0 +1,96 @@
+//! A small client of the API, speaking the `protocol` types.
+
+use std::time::Duration;
+
+use protocol::StellarAccountId;
+use protocol::api::{AuthResponse, MatchSubmission};
+use serde_json::json;
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    client: reqwest::Client,
+    base: String,
+}
+
+/// What came back: a status, or a transport failure.
+#[derive(Debug)]
+pub enum Reply {
+    Status(u16, reqwest::Response),
+    /// The connection could not be made (nothing was sent).
+    ConnectFailed(String),
+    /// The request may have been sent, but no response arrived.
+    Failed(String),
+}
+
+impl Api {
+    /// `keep_alive: false` opens a connection per request.
+    pub fn new(base: &str, keep_alive: bool) -> Self {
+        let mut builder = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .no_proxy();
+        if !keep_alive {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        Self {
+            client: builder.build().expect("HTTP client"),
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        match request.send().await {
+            Ok(response) => Reply::Status(response.status().as_u16(), response),
+            Err(error) if error.is_connect() => Reply::ConnectFailed(format!("{error:#}")),
+            Err(error) => Reply::Failed(format!("{error:?}")),
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        self.send(request).await
+    }
+
+    pub async fn register(&self, username: &str, wallet: &StellarAccountId) -> Reply {
+        let body = json!({"username": username, "wallet_address": wallet});
+        self.send(self.client.post(self.url("/api/auth/register")).json(&body))
+            .await
+    }
+
+    pub async fn store_match(&self, token: &str, submission: &MatchSubmission) -> Reply {
+        self.send(
+            self.client
+                .post(self.url("/api/matches"))
+                .bearer_auth(token)
+                .json(submission),
+        )
+        .await
+    }
+}
+
+/// A random, well-formed account id (registration does not ask for proof of the key).
+pub fn random_wallet() -> StellarAccountId {
+    StellarAccountId::from_public_key(rand::random())
+}
+
+/// A unique, valid username.
+pub fn random_username() -> String {
+    format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..15])
+}
+
+pub async fn auth_token(reply: Reply) -> Option<String> {
+    match reply {
+        Reply::Status(200 | 201, response) => response
+            .json::<AuthResponse>()
+            .await
+            .ok()
+            .map(|auth| auth.token),
+        _ => None,
+    }
+}

@@ -1,0 +1,221 @@
+//! Many concurrent players against one server: each signs up, stores matches and reads the
+//! leaderboard and its history. Bounded in players, requests and time; loopback only.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+
+use protocol::api::MatchSubmission;
+use protocol::rules::{GOALS_TO_WIN, MATCH_TICKS};
+use protocol::{Difficulty, GameMode};
+use rand::Rng;
+use uuid::Uuid;
+
+use crate::api::{Api, Reply, auth_token, random_username, random_wallet};
+
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    pub players: usize,
+    pub matches_per_player: usize,
+    pub reads_per_player: usize,
+    /// Reuse connections (keep-alive) or open one per request.
+    pub keep_alive: bool,
+    /// Like a real client, retry (with the same match id) after a 503 or a lost response.
+    pub retry: bool,
+    /// Nothing new starts after this; the run is bounded in time.
+    pub deadline: Duration,
+}
+
+impl Default for LoadConfig {
+    fn default() -> Self {
+        Self {
+            players: 40,
+            matches_per_player: 6,
+            reads_per_player: 3,
+            keep_alive: true,
+            retry: true,
+            deadline: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What the players saw.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    pub requests: usize,
+    pub statuses: BTreeMap<u16, usize>,
+    /// Connections that could not be made (nothing was sent).
+    pub connect_failures: Vec<String>,
+    /// Requests that may have been sent but got no response.
+    pub lost_responses: Vec<String>,
+    /// Match ids the server acknowledged (200 or 201).
+    pub acknowledged: HashSet<Uuid>,
+    /// When each response arrived.
+    pub response_times: Vec<Instant>,
+    /// Players or matches abandoned after the deadline or an unexpected answer.
+    pub abandoned: usize,
+}
+
+impl LoadReport {
+    pub fn server_errors(&self) -> usize {
+        self.statuses.range(500..).map(|(_, n)| n).sum()
+    }
+
+    pub fn count(&self, status: u16) -> usize {
+        self.statuses.get(&status).copied().unwrap_or(0)
+    }
+
+    fn merge(&mut self, other: LoadReport) {
+        self.requests += other.requests;
+        for (status, n) in other.statuses {
+            *self.statuses.entry(status).or_default() += n;
+        }
+        self.connect_failures.extend(other.connect_failures);
+        self.lost_responses.extend(other.lost_responses);
+        self.acknowledged.extend(other.acknowledged);
+        self.response_times.extend(other.response_times);
+        self.abandoned += other.abandoned;
+    }
+
+    /// Notes a reply; returns the status if there was one.
+    fn record(&mut self, reply: &Reply) -> Option<u16> {
+        self.requests += 1;
+        match reply {
+            Reply::Status(status, _) => {
+                *self.statuses.entry(*status).or_default() += 1;
+                self.response_times.push(Instant::now());
+                Some(*status)
+            }
+            Reply::ConnectFailed(error) => {
+                self.connect_failures.push(error.clone());
+                None
+            }
+            Reply::Failed(error) => {
+                self.lost_responses.push(error.clone());
+                None
+            }
+        }
+    }
+}
+
+/// A result that could come from a real match.
+pub fn random_submission() -> MatchSubmission {
+    let mut rng = rand::thread_rng();
+    let (player_score, opponent_score, duration_ticks) = if rng.gen_bool(0.7) {
+        let loser = rng.gen_range(0..GOALS_TO_WIN);
+        let ticks = rng.gen_range(u32::from(GOALS_TO_WIN + loser) * 60..MATCH_TICKS);
+        if rng.gen_bool(0.5) {
+            (GOALS_TO_WIN, loser, ticks)
+        } else {
+            (loser, GOALS_TO_WIN, ticks)
+        }
+    } else {
+        (
+            rng.gen_range(0..GOALS_TO_WIN),
+            rng.gen_range(0..GOALS_TO_WIN),
+            MATCH_TICKS,
+        )
+    };
+    MatchSubmission {
+        match_id: Uuid::new_v4(),
+        player_score,
+        opponent_score,
+        duration_ticks,
+        mode: GameMode::VsComputer {
+            difficulty: Difficulty::Normal,
+        },
+    }
+}
+
+/// Runs the load and waits for every player to finish.
+pub async fn run(base_url: &str, config: &LoadConfig) -> LoadReport {
+    let deadline = Instant::now() + config.deadline;
+    let players: Vec<_> = (0..config.players)
+        .map(|_| {
+            let api = Api::new(base_url, config.keep_alive);
+            let config = config.clone();
+            tokio::spawn(async move { play(api, config, deadline).await })
+        })
+        .collect();
+    let mut report = LoadReport::default();
+    for player in players {
+        match player.await {
+            Ok(result) => report.merge(result),
+            Err(error) => report
+                .lost_responses
+                .push(format!("player task failed: {error}")),
+        }
+    }
+    report
+}
+
+fn retry_delay(attempt: u32) -> Duration {
+    Duration::from_millis(100 * u64::from(attempt.min(10)))
+}
+
+fn should_retry(config: &LoadConfig, status: Option<u16>) -> bool {
+    config.retry && matches!(status, None | Some(503))
+}
+
+async fn play(api: Api, config: LoadConfig, deadline: Instant) -> LoadReport {
+    let mut report = LoadReport::default();
+    let wallet = random_wallet();
+    let username = random_username();
+    let mut attempt = 0;
+    let token = loop {
+        if Instant::now() > deadline {
+            report.abandoned += 1;
+            return report;
+        }
+        let reply = api.register(&username, &wallet).await;
+        let status = report.record(&reply);
+        match status {
+            Some(201) => break auth_token(reply).await.expect("a 201 carries a token"),
+            _ if should_retry(&config, status) => {
+                attempt += 1;
+                tokio::time::sleep(retry_delay(attempt)).await;
+            }
+            _ => {
+                report.abandoned += 1;
+                return report;
+            }
+        }
+    };
+    for _ in 0..config.matches_per_player {
+        let submission = random_submission();
+        let mut attempt = 0;
+        loop {
+            if Instant::now() > deadline {
+                report.abandoned += 1;
+                break;
+            }
+            let reply = api.store_match(&token, &submission).await;
+            let status = report.record(&reply);
+            match status {
+                Some(200 | 201) => {
+                    report.acknowledged.insert(submission.match_id);
+                    break;
+                }
+                _ if should_retry(&config, status) => {
+                    attempt += 1;
+                    tokio::time::sleep(retry_delay(attempt)).await;
+                }
+                _ => {
+                    report.abandoned += 1;
+                    break;
+                }
+            }
+        }
+    }
+    for read in 0..config.reads_per_player {
+        if Instant::now() > deadline {
+            break;
+        }
+        let reply = if read % 2 == 0 {
+            api.get("/api/leaderboard?limit=20", None).await
+        } else {
+            api.get("/api/matches/mine?limit=10", Some(&token)).await
+        };
+        report.record(&reply);
+    }
+    report
+}
