@@ -45,7 +45,7 @@ fn forwarded_client(parts: &Parts) -> Option<IpAddr> {
         .headers
         .get_all(FORWARDED_FOR)
         .iter()
-        .last()?
+        .next_back()?
         .to_str()
         .ok()?;
     header.rsplit(',').next()?.trim().parse().ok()

@@ -13,7 +13,11 @@ use nix::unistd::Pid;
 const BINARY: &str = env!("CARGO_BIN_EXE_stellar-heads-backend");
 
 fn server(dir: &Path, database_url: &str) -> Command {
-    let mut command = Command::new(BINARY);
+    server_with(BINARY, dir, database_url)
+}
+
+fn server_with(program: &str, dir: &Path, database_url: &str) -> Command {
+    let mut command = Command::new(program);
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -117,4 +121,85 @@ async fn serves_on_a_unix_socket_from_a_config_file_and_stops_cleanly_on_sigterm
         "{request_line}"
     );
     assert_eq!(parsed["status"], 200, "{request_line}");
+}
+
+#[tokio::test]
+async fn tells_systemd_it_is_ready_pings_the_watchdog_and_serves_metrics_privately() {
+    use std::os::unix::net::UnixDatagram;
+
+    let database = pg_harness::fresh_database().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "0123456789abcdef0123456789abcdef0123456789").unwrap();
+    let notify_path = dir.path().join("notify.sock");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    notify
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let api = dir.path().join("api.sock");
+    let metrics = dir.path().join("metrics.sock");
+    // systemd names the watched process in WATCHDOG_PID; `exec` keeps the shell's pid.
+    let mut command = server_with("/bin/sh", dir.path(), &database.url);
+    command.args(["-c", "WATCHDOG_PID=$$ exec \"$0\"", BINARY]);
+    let mut child = command
+        .env("STELLAR_HEADS_JWT_SECRET_FILE", &secret)
+        .env("STELLAR_HEADS_LISTEN", format!("unix:{}", api.display()))
+        .env(
+            "STELLAR_HEADS_METRICS_LISTEN",
+            format!("unix:{}", metrics.display()),
+        )
+        .env("NOTIFY_SOCKET", &notify_path)
+        .env("WATCHDOG_USEC", "200000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let receive = || {
+        let mut buffer = [0u8; 512];
+        let length = notify.recv(&mut buffer).expect("a notification");
+        String::from_utf8_lossy(&buffer[..length]).into_owned()
+    };
+    let first = {
+        let mut buffer = [0u8; 512];
+        match notify.recv(&mut buffer) {
+            Ok(length) => String::from_utf8_lossy(&buffer[..length]).into_owned(),
+            Err(error) => {
+                let _ = child.kill();
+                let output = child.wait_with_output().unwrap();
+                panic!(
+                    "no READY ({error}): {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+        }
+    };
+    assert!(first.lines().any(|line| line == "READY=1"), "{first}");
+    // Ready means ready: the API answers at once.
+    assert!(http_get(&api, "/health/ready").starts_with("HTTP/1.1 200"));
+    // The watchdog is pinged at half its 200 ms interval.
+    let started = Instant::now();
+    let mut pings = 0;
+    while pings < 3 {
+        if receive().lines().any(|line| line == "WATCHDOG=1") {
+            pings += 1;
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Metrics are on their own socket, not on the API's.
+    http_get(&api, "/api/leaderboard");
+    let text = http_get(&metrics, "/metrics");
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains(r#"stellar_heads_http_requests_total{method="GET",route="/api/leaderboard",status="200"} 1"#), "{text}");
+    assert!(http_get(&api, "/metrics").starts_with("HTTP/1.1 404"));
+
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let mut stopping = false;
+    for _ in 0..50 {
+        if receive().lines().any(|line| line == "STOPPING=1") {
+            stopping = true;
+            break;
+        }
+    }
+    assert!(stopping, "STOPPING=1 was never sent");
+    assert!(child.wait().unwrap().success());
 }

@@ -2,6 +2,7 @@
 //! (`backend/tests/resilience.rs`) and the benchmark (`cargo xtask bench`) share it.
 
 pub mod api;
+pub mod bench;
 pub mod load;
 pub mod server;
 pub mod stats;

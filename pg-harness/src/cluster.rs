@@ -290,7 +290,7 @@ fn remove_stale_clusters(temp: &Path) {
 }
 
 /// Creates an empty database.
-pub(crate) async fn create_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
+pub async fn create_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
     let mut connection = sqlx::PgConnection::connect(admin_url)
         .await
         .with_context(|| format!("cannot connect to the test cluster at {admin_url}"))?;

@@ -15,7 +15,7 @@ mod locate;
 
 use std::sync::OnceLock;
 
-pub use cluster::{Cluster, ClusterOptions};
+pub use cluster::{Cluster, ClusterOptions, create_database};
 
 /// The variable through which a runner hands its cluster to the test processes.
 pub const ADMIN_URL_VAR: &str = "PG_HARNESS_ADMIN_URL";

@@ -9,7 +9,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use pg_harness::{Cluster, ClusterOptions};
 
-use crate::process::{cargo, describe, run_command, workspace_root};
+use crate::process::{cargo, describe, run_command, target_dir, workspace_root};
 
 #[derive(Debug, Args)]
 pub struct DevArgs {
@@ -80,12 +80,6 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         bail!("the backend exited with {status}");
     }
     Ok(())
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
 }
 
 fn tempfile_dir() -> anyhow::Result<PathBuf> {

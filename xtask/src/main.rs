@@ -4,7 +4,9 @@
 //! - `cargo xtask dev`: the whole stack on localhost, with a throwaway database when no
 //!   `DATABASE_URL` is given.
 //! - `cargo xtask test`: every check and test, against a throwaway PostgreSQL cluster.
+//! - `cargo xtask bench`: throughput and latency of the API, as ratios to a static endpoint.
 
+mod bench;
 mod dev;
 mod process;
 mod test;
@@ -25,11 +27,15 @@ enum Task {
     Dev(dev::DevArgs),
     /// Run formatting and lint checks and every test against a throwaway PostgreSQL.
     Test(test::TestArgs),
+    /// Benchmark the release server: leaderboard and match storage against a static
+    /// baseline endpoint of the same server, in one run.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().task {
         Task::Dev(args) => dev::run(args),
         Task::Test(args) => test::run(args),
+        Task::Bench(args) => bench::run(args),
     }
 }

@@ -40,3 +40,10 @@ pub fn run_command(command: &mut Command) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Where cargo puts build outputs (`CARGO_TARGET_DIR`, else `target/`).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
