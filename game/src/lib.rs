@@ -1,2 +1,11 @@
-//! The Stellar Heads game. The simulation, rendering and browser glue arrive with the game
-//! issue; for now the crate exists so the workspace has its final shape.
+//! Stellar Heads: head soccer in the browser.
+//!
+//! - [`sim`]: the deterministic simulation (physics, rules, the computer opponent), headless.
+//! - [`replay`]: re-runs a recorded match headless and returns its final score.
+//! - `web` (wasm32 only): rendering, keyboard input, screens and the page bridge.
+
+pub mod replay;
+pub mod sim;
+
+#[cfg(target_arch = "wasm32")]
+mod web;

@@ -6,6 +6,7 @@ pub mod account;
 pub mod api;
 pub mod error;
 pub mod messages;
+pub mod record;
 pub mod rules;
 pub mod username;
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::StellarAccountId;
 use crate::api::MatchSubmission;
+use crate::record::MatchRecord;
 use crate::rules::{GameMode, Outcome};
 use crate::username::Username;
 
@@ -47,10 +48,12 @@ pub enum GameToPage {
     Ready { protocol_version: u32 },
     /// A goal was scored; the score after it.
     Goal { scorer: Side, left: u8, right: u8 },
-    /// The match is over: what the page submits to the API, and the outcome for display.
+    /// The match is over: what the page submits to the API, the outcome for display, and the
+    /// record that replays it.
     MatchFinished {
         submission: MatchSubmission,
         outcome: Outcome,
+        record: MatchRecord,
     },
 }
 

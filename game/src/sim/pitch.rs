@@ -1,0 +1,77 @@
+//! The static pitch and the three moving bodies.
+
+use avian2d::prelude::*;
+use bevy::prelude::*;
+use protocol::messages::Side;
+
+use super::constants::*;
+use super::{Ball, Player};
+
+/// Static geometry: ground, end walls, ceiling and the two crossbars.
+#[derive(Component, Debug)]
+pub struct PitchPart;
+
+pub fn spawn_pitch(mut commands: Commands) {
+    let solid = |width: f32, height: f32, x: f32, y: f32| {
+        (PitchPart, RigidBody::Static, Collider::rectangle(width, height), Transform::from_xyz(x, y, 0.0))
+    };
+    let span = FIELD_WIDTH + 2.0 * WALL_THICKNESS;
+    commands.spawn((Name::new("ground"), solid(span, 200.0, 0.0, GROUND_TOP - 100.0)));
+    commands.spawn((Name::new("ceiling"), solid(span, WALL_THICKNESS, 0.0, HALF_HEIGHT + WALL_THICKNESS / 2.0)));
+    for sign in [-1.0, 1.0] {
+        let wall_x = sign * (HALF_WIDTH + WALL_THICKNESS / 2.0);
+        commands.spawn((Name::new("end wall"), solid(WALL_THICKNESS, FIELD_HEIGHT * 2.0, wall_x, 0.0)));
+        let bar_x = sign * (HALF_WIDTH - GOAL_DEPTH / 2.0);
+        let bar_y = GROUND_TOP + GOAL_HEIGHT + CROSSBAR_THICKNESS / 2.0;
+        commands.spawn((Name::new("crossbar"), solid(GOAL_DEPTH, CROSSBAR_THICKNESS, bar_x, bar_y)));
+    }
+    for side in [Side::Left, Side::Right] {
+        commands.spawn(player_bundle(side));
+    }
+    commands.spawn(ball_bundle());
+}
+
+pub fn player_start(side: Side) -> Vec2 {
+    match side {
+        Side::Left => Vec2::new(LEFT_START_X, PLAYER_START_Y),
+        Side::Right => Vec2::new(RIGHT_START_X, PLAYER_START_Y),
+    }
+}
+
+pub const BALL_START: Vec2 = Vec2::new(0.0, BALL_START_Y);
+
+fn player_bundle(side: Side) -> impl Bundle {
+    let start = player_start(side);
+    (
+        Name::new(match side {
+            Side::Left => "left player",
+            Side::Right => "right player",
+        }),
+        Player::new(side),
+        RigidBody::Dynamic,
+        Collider::circle(PLAYER_RADIUS),
+        Mass(PLAYER_MASS),
+        LockedAxes::ROTATION_LOCKED,
+        GravityScale(PLAYER_GRAVITY_SCALE),
+        Friction::new(0.0),
+        Restitution::new(0.0),
+        Transform::from_xyz(start.x, start.y, 1.0),
+    )
+}
+
+fn ball_bundle() -> impl Bundle {
+    (
+        Name::new("ball"),
+        Ball,
+        RigidBody::Dynamic,
+        Collider::circle(BALL_RADIUS),
+        Mass(BALL_MASS),
+        Restitution::new(BALL_RESTITUTION),
+        Friction::new(BALL_FRICTION),
+        GravityScale(BALL_GRAVITY_SCALE),
+        MaxLinearSpeed(BALL_MAX_SPEED),
+        // A hard kick must not tunnel through a crossbar or a head.
+        SweptCcd::default(),
+        Transform::from_xyz(BALL_START.x, BALL_START.y, 2.0),
+    )
+}
