@@ -15,7 +15,9 @@ use crate::sim::{MatchPhase, MatchSettings, MatchState, ReplaySource, Simulation
 pub fn headless_app() -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, TransformPlugin, SimulationPlugin))
-        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / TICK_HZ)));
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
+            1.0 / TICK_HZ,
+        )));
     // `App::run` would do these; a hand-stepped app must (avian registers resources in
     // `finish`).
     app.finish();
@@ -65,5 +67,9 @@ pub fn replay(record: &MatchRecord) -> Result<ReplayResult, ReplayError> {
     if state.phase != MatchPhase::Finished || state.tick != total {
         return Err(ReplayError::DidNotFinish(state.tick));
     }
-    Ok(ReplayResult { left: state.score[0], right: state.score[1], ticks: state.tick })
+    Ok(ReplayResult {
+        left: state.score[0],
+        right: state.score[1],
+        ticks: state.tick,
+    })
 }

@@ -10,6 +10,7 @@ mod bench;
 mod dev;
 mod process;
 mod test;
+mod web;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +31,8 @@ enum Task {
     /// Benchmark the release server: leaderboard and match storage against a static
     /// baseline endpoint of the same server, in one run.
     Bench(bench::BenchArgs),
+    /// Build the web root into dist/ (the game into dist/game).
+    BuildWeb,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,5 +40,9 @@ fn main() -> anyhow::Result<()> {
         Task::Dev(args) => dev::run(args),
         Task::Test(args) => test::run(args),
         Task::Bench(args) => bench::run(args),
+        Task::BuildWeb => {
+            web::install_tools()?;
+            web::build_game().map(|_| ())
+        }
     }
 }

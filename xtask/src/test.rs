@@ -1,24 +1,32 @@
-//! `cargo xtask test`: formatting, lints and every test, with one throwaway PostgreSQL
-//! cluster shared by all test processes (each test still gets its own database).
+//! `cargo xtask test`: formatting, lints, every Rust test, then the web build and the browser
+//! tests, with one throwaway PostgreSQL cluster shared by all of them (each Rust test still
+//! gets its own database).
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 use clap::Args;
 use pg_harness::{ADMIN_URL_VAR, Cluster, ClusterOptions};
 
 use crate::process::{cargo, describe, run_command};
+use crate::web;
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// Skip `cargo fmt --check` and clippy.
     #[arg(long)]
     no_lint: bool,
+    /// Skip the web build and the browser tests.
+    #[arg(long)]
+    no_browser: bool,
+    /// Only the web build and the browser tests.
+    #[arg(long, conflicts_with_all = ["no_browser"])]
+    only_browser: bool,
 }
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
-    if !args.no_lint {
+    if !args.no_lint && !args.only_browser {
         run_command(cargo().args(["fmt", "--all", "--check"]))?;
         run_command(cargo().args([
             "clippy",
@@ -35,38 +43,52 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         "xtask: throwaway PostgreSQL at {}",
         cluster.socket_dir().display()
     );
-    let mut command = cargo();
-    command
-        .args(["test", "--workspace", "--locked"])
-        .env(ADMIN_URL_VAR, cluster.admin_url());
-    let totals = run_counting_tests(&mut command)?;
+    let mut totals = Totals::default();
+    if args.only_browser {
+        // The browser tests need the server binary that `cargo test` would have built.
+        run_command(cargo().args(["build", "--locked", "--package", "stellar-heads-backend"]))?;
+    } else {
+        let mut command = cargo();
+        command
+            .args(["test", "--workspace", "--locked"])
+            .env(ADMIN_URL_VAR, cluster.admin_url());
+        totals = run_counting(&mut command, cargo_summary)?;
+    }
+    if !args.no_browser {
+        web::install_tools()?;
+        let game = web::build_game()?;
+        let browser = web::browser_tests(&game, &cluster.admin_url())?;
+        totals.passed += browser.passed;
+        totals.failed += browser.failed;
+    }
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
     Ok(())
 }
 
-#[derive(Debug, Default)]
-struct Totals {
-    passed: u64,
-    failed: u64,
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    pub passed: u64,
+    pub failed: u64,
 }
 
-/// Runs `cargo test`, passing its output through, and adds up its `test result:` lines.
-fn run_counting_tests(command: &mut std::process::Command) -> anyhow::Result<Totals> {
+/// Runs a test command, passing its output through, and adds up its summary lines with
+/// `summary`.
+pub fn run_counting(
+    command: &mut Command,
+    summary: fn(&str, &mut Totals),
+) -> anyhow::Result<Totals> {
     eprintln!("xtask: $ {}", describe(command));
     let mut child = command
         .stdout(Stdio::piped())
         .spawn()
-        .context("cannot run cargo test")?;
+        .with_context(|| format!("cannot run {}", describe(command)))?;
     let stdout = child.stdout.take().expect("piped");
     let mut totals = Totals::default();
     let mut out = std::io::stdout().lock();
     for line in BufReader::new(stdout).lines() {
         let line = line?;
         writeln!(out, "{line}")?;
-        if let Some(rest) = line.strip_prefix("test result: ") {
-            totals.passed += count_before(rest, " passed");
-            totals.failed += count_before(rest, " failed");
-        }
+        summary(&line, &mut totals);
     }
     let status = child.wait()?;
     if !status.success() {
@@ -78,6 +100,27 @@ fn run_counting_tests(command: &mut std::process::Command) -> anyhow::Result<Tot
         );
     }
     Ok(totals)
+}
+
+/// `test result: ok. 11 passed; 0 failed; ...`
+pub fn cargo_summary(line: &str, totals: &mut Totals) {
+    if let Some(rest) = line.strip_prefix("test result: ") {
+        totals.passed += count_before(rest, " passed");
+        totals.failed += count_before(rest, " failed");
+    }
+}
+
+/// node's spec reporter ends with `ℹ pass 2` and `ℹ fail 0`.
+pub fn node_summary(line: &str, totals: &mut Totals) {
+    let mut words = line.split_whitespace().skip(1);
+    match (
+        words.next(),
+        words.next().and_then(|n| n.parse::<u64>().ok()),
+    ) {
+        (Some("pass"), Some(n)) => totals.passed += n,
+        (Some("fail"), Some(n)) => totals.failed += n,
+        _ => {}
+    }
 }
 
 /// In "ok. 11 passed; 0 failed; ...", the number before `label`.
@@ -95,7 +138,7 @@ fn count_before(text: &str, label: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::count_before;
+    use super::*;
 
     #[test]
     fn reads_cargo_test_summaries() {
@@ -107,5 +150,14 @@ mod tests {
             count_before("FAILED. 3 passed; 1 failed; 0 ignored", " failed"),
             1
         );
+    }
+
+    #[test]
+    fn reads_node_test_summaries() {
+        let mut totals = Totals::default();
+        for line in ["ℹ tests 3", "ℹ pass 2", "ℹ fail 1", "✔ passes (1.2ms)"] {
+            node_summary(line, &mut totals);
+        }
+        assert_eq!((totals.passed, totals.failed), (2, 1));
     }
 }

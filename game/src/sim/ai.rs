@@ -31,9 +31,24 @@ pub struct Skill {
 
 pub fn skill(difficulty: Difficulty) -> Skill {
     match difficulty {
-        Difficulty::Easy => Skill { reaction_ticks: 18, slack: 40.0, jumps: false, kick_every: 20 },
-        Difficulty::Normal => Skill { reaction_ticks: 9, slack: 20.0, jumps: true, kick_every: 8 },
-        Difficulty::Hard => Skill { reaction_ticks: 3, slack: 8.0, jumps: true, kick_every: 1 },
+        Difficulty::Easy => Skill {
+            reaction_ticks: 18,
+            slack: 40.0,
+            jumps: false,
+            kick_every: 20,
+        },
+        Difficulty::Normal => Skill {
+            reaction_ticks: 9,
+            slack: 20.0,
+            jumps: true,
+            kick_every: 8,
+        },
+        Difficulty::Hard => Skill {
+            reaction_ticks: 3,
+            slack: 8.0,
+            jumps: true,
+            kick_every: 1,
+        },
     }
 }
 
@@ -51,22 +66,47 @@ pub fn computer_inputs(
     players: Query<(&Player, &Position, &LinearVelocity), Without<Ball>>,
     ball: Query<(&Position, &LinearVelocity), With<Ball>>,
 ) {
-    let GameMode::VsComputer { difficulty } = settings.mode else { return };
+    let GameMode::VsComputer { difficulty } = settings.mode else {
+        return;
+    };
     let skill = skill(difficulty);
-    let Ok((ball_position, ball_velocity)) = ball.single() else { return };
-    memory.ball_history.push_back((ball_position.0, ball_velocity.0));
+    let Ok((ball_position, ball_velocity)) = ball.single() else {
+        return;
+    };
+    memory
+        .ball_history
+        .push_back((ball_position.0, ball_velocity.0));
     while memory.ball_history.len() > skill.reaction_ticks + 1 {
         memory.ball_history.pop_front();
     }
     memory.ticks += 1;
     let (seen_ball, seen_velocity) = memory.ball_history.front().copied().unwrap_or_default();
-    let Some((me, position, velocity)) = players.iter().find(|(p, _, _)| p.side == Side::Right) else { return };
-    let bits = decide(me, position.0, velocity.0, seen_ball, seen_velocity, skill, memory.ticks);
+    let Some((me, position, velocity)) = players.iter().find(|(p, _, _)| p.side == Side::Right)
+    else {
+        return;
+    };
+    let bits = decide(
+        me,
+        position.0,
+        velocity.0,
+        seen_ball,
+        seen_velocity,
+        skill,
+        memory.ticks,
+    );
     inputs.right = bits;
 }
 
 /// One decision: the input bits for this tick.
-pub fn decide(me: &Player, at: Vec2, velocity: Vec2, ball: Vec2, ball_velocity: Vec2, skill: Skill, tick: u32) -> u8 {
+pub fn decide(
+    me: &Player,
+    at: Vec2,
+    velocity: Vec2,
+    ball: Vec2,
+    ball_velocity: Vec2,
+    skill: Skill,
+    tick: u32,
+) -> u8 {
     let attack = me.attack_direction();
     let own_goal_x = -attack * HALF_WIDTH;
     // Where the ball will be shortly, so it meets the ball instead of chasing it.
@@ -75,7 +115,9 @@ pub fn decide(me: &Player, at: Vec2, velocity: Vec2, ball: Vec2, ball_velocity: 
     let target_x = if ball_is_past_me {
         // Get back around the ball, on the side of our own goal.
         ball_soon.x - attack * (PLAYER_RADIUS + BALL_RADIUS + 30.0)
-    } else if (ball_soon.x - own_goal_x).abs() > HALF_WIDTH * 1.2 && ball_velocity.x * attack > 300.0 {
+    } else if (ball_soon.x - own_goal_x).abs() > HALF_WIDTH * 1.2
+        && ball_velocity.x * attack > 300.0
+    {
         // The ball is far away and flying toward their goal: hold a midfield position.
         own_goal_x + attack * HALF_WIDTH * 0.6
     } else {

@@ -20,19 +20,29 @@ pub fn apply_controls(
     mut ball: Query<(&Position, &mut LinearVelocity), With<Ball>>,
 ) {
     let playing = state.phase == MatchPhase::Playing;
-    let Ok((ball_position, mut ball_velocity)) = ball.single_mut() else { return };
+    let Ok((ball_position, mut ball_velocity)) = ball.single_mut() else {
+        return;
+    };
     // Left first, then right: the order of two kicks in one tick is part of the rules.
     let mut ordered: Vec<_> = players.iter_mut().collect();
     ordered.sort_by_key(|(player, _, _)| player.attack_direction() < 0.0);
     for (mut player, position, mut velocity) in ordered {
         let bits = if playing { inputs.get(player.side) } else { 0 };
         let on_ground = grounded(position.0, velocity.0);
-        player.airborne_ticks = if on_ground { 0 } else { player.airborne_ticks.saturating_add(1) };
+        player.airborne_ticks = if on_ground {
+            0
+        } else {
+            player.airborne_ticks.saturating_add(1)
+        };
 
-        let direction = f32::from(u8::from(bits & input::RIGHT != 0)) - f32::from(u8::from(bits & input::LEFT != 0));
+        let direction = f32::from(u8::from(bits & input::RIGHT != 0))
+            - f32::from(u8::from(bits & input::LEFT != 0));
         velocity.x = direction * RUN_SPEED;
 
-        if bits & input::JUMP_PRESSED != 0 && player.airborne_ticks <= COYOTE_TICKS && !player.rising_from_jump {
+        if bits & input::JUMP_PRESSED != 0
+            && player.airborne_ticks <= COYOTE_TICKS
+            && !player.rising_from_jump
+        {
             velocity.y = JUMP_SPEED;
             player.rising_from_jump = true;
             // The coyote window is spent.

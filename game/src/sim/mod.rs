@@ -57,13 +57,19 @@ pub struct MatchSettings {
 
 impl MatchSettings {
     pub fn new(mode: GameMode) -> Self {
-        Self { mode, goals_to_win: protocol::rules::GOALS_TO_WIN, match_ticks: protocol::rules::MATCH_TICKS }
+        Self {
+            mode,
+            goals_to_win: protocol::rules::GOALS_TO_WIN,
+            match_ticks: protocol::rules::MATCH_TICKS,
+        }
     }
 }
 
 impl Default for MatchSettings {
     fn default() -> Self {
-        Self::new(GameMode::VsComputer { difficulty: protocol::Difficulty::Normal })
+        Self::new(GameMode::VsComputer {
+            difficulty: protocol::Difficulty::Normal,
+        })
     }
 }
 
@@ -132,7 +138,14 @@ impl Plugin for SimulationPlugin {
             .add_event::<rules::StartMatch>()
             .configure_sets(
                 FixedUpdate,
-                (SimSet::Rules, SimSet::Inputs, SimSet::Record, SimSet::Controls, SimSet::Clock).chain(),
+                (
+                    SimSet::Rules,
+                    SimSet::Inputs,
+                    SimSet::Record,
+                    SimSet::Controls,
+                    SimSet::Clock,
+                )
+                    .chain(),
             )
             .add_systems(Startup, pitch::spawn_pitch)
             .add_systems(
@@ -140,13 +153,24 @@ impl Plugin for SimulationPlugin {
                 (
                     rules::start_requested_match.before(SimSet::Rules),
                     rules::advance_phase.in_set(SimSet::Rules),
-                    (ai::computer_inputs, rules::replay_inputs).in_set(SimSet::Inputs).run_if(rules::in_match),
-                    rules::record_inputs.in_set(SimSet::Record).run_if(rules::in_match),
-                    controls::apply_controls.in_set(SimSet::Controls).run_if(rules::in_match),
-                    rules::advance_clock.in_set(SimSet::Clock).run_if(rules::in_match),
+                    (ai::computer_inputs, rules::replay_inputs)
+                        .in_set(SimSet::Inputs)
+                        .run_if(rules::in_match),
+                    rules::record_inputs
+                        .in_set(SimSet::Record)
+                        .run_if(rules::in_match),
+                    controls::apply_controls
+                        .in_set(SimSet::Controls)
+                        .run_if(rules::in_match),
+                    rules::advance_clock
+                        .in_set(SimSet::Clock)
+                        .run_if(rules::in_match),
                 ),
             )
-            .add_systems(FixedUpdate, rules::pause_physics_outside_matches.after(SimSet::Clock));
+            .add_systems(
+                FixedUpdate,
+                rules::pause_physics_outside_matches.after(SimSet::Clock),
+            );
     }
 }
 
@@ -166,7 +190,13 @@ pub struct Player {
 
 impl Player {
     pub fn new(side: Side) -> Self {
-        Self { side, airborne_ticks: 0, rising_from_jump: false, kick_cooldown: 0, previous_input: 0 }
+        Self {
+            side,
+            airborne_ticks: 0,
+            rising_from_jump: false,
+            kick_cooldown: 0,
+            previous_input: 0,
+        }
     }
 
     /// +1 for the left player (attacks the right goal), -1 for the right.
@@ -203,5 +233,10 @@ pub fn snapshot(world: &mut World) -> Snapshot {
         .collect();
     players.sort_by_key(|(side, _, _)| matches!(side, Side::Right));
     let state = world.resource::<MatchState>();
-    Snapshot { ball, players, score: state.score, tick: state.tick }
+    Snapshot {
+        ball,
+        players,
+        score: state.score,
+        tick: state.tick,
+    }
 }

@@ -13,17 +13,39 @@ pub struct PitchPart;
 
 pub fn spawn_pitch(mut commands: Commands) {
     let solid = |width: f32, height: f32, x: f32, y: f32| {
-        (PitchPart, RigidBody::Static, Collider::rectangle(width, height), Transform::from_xyz(x, y, 0.0))
+        (
+            PitchPart,
+            RigidBody::Static,
+            Collider::rectangle(width, height),
+            Transform::from_xyz(x, y, 0.0),
+        )
     };
     let span = FIELD_WIDTH + 2.0 * WALL_THICKNESS;
-    commands.spawn((Name::new("ground"), solid(span, 200.0, 0.0, GROUND_TOP - 100.0)));
-    commands.spawn((Name::new("ceiling"), solid(span, WALL_THICKNESS, 0.0, HALF_HEIGHT + WALL_THICKNESS / 2.0)));
+    commands.spawn((
+        Name::new("ground"),
+        solid(span, 200.0, 0.0, GROUND_TOP - 100.0),
+    ));
+    commands.spawn((
+        Name::new("ceiling"),
+        solid(
+            span,
+            WALL_THICKNESS,
+            0.0,
+            HALF_HEIGHT + WALL_THICKNESS / 2.0,
+        ),
+    ));
     for sign in [-1.0, 1.0] {
         let wall_x = sign * (HALF_WIDTH + WALL_THICKNESS / 2.0);
-        commands.spawn((Name::new("end wall"), solid(WALL_THICKNESS, FIELD_HEIGHT * 2.0, wall_x, 0.0)));
+        commands.spawn((
+            Name::new("end wall"),
+            solid(WALL_THICKNESS, FIELD_HEIGHT * 2.0, wall_x, 0.0),
+        ));
         let bar_x = sign * (HALF_WIDTH - GOAL_DEPTH / 2.0);
         let bar_y = GROUND_TOP + GOAL_HEIGHT + CROSSBAR_THICKNESS / 2.0;
-        commands.spawn((Name::new("crossbar"), solid(GOAL_DEPTH, CROSSBAR_THICKNESS, bar_x, bar_y)));
+        commands.spawn((
+            Name::new("crossbar"),
+            solid(GOAL_DEPTH, CROSSBAR_THICKNESS, bar_x, bar_y),
+        ));
     }
     for side in [Side::Left, Side::Right] {
         commands.spawn(player_bundle(side));

@@ -7,7 +7,9 @@ use protocol::record::input;
 
 use super::constants::*;
 use super::pitch::{BALL_START, player_start};
-use super::{Ball, GoalScored, InputLog, MatchEnded, MatchSettings, Player, ReplaySource, TickInputs};
+use super::{
+    Ball, GoalScored, InputLog, MatchEnded, MatchSettings, Player, ReplaySource, TickInputs,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MatchPhase {
@@ -15,10 +17,14 @@ pub enum MatchPhase {
     #[default]
     Waiting,
     /// Positions are set; play starts when `remaining` reaches zero.
-    Kickoff { remaining: u32 },
+    Kickoff {
+        remaining: u32,
+    },
     Playing,
     /// After a goal, before the positions reset.
-    GoalPause { remaining: u32 },
+    GoalPause {
+        remaining: u32,
+    },
     Finished,
 }
 
@@ -57,7 +63,11 @@ pub struct StartMatch(pub MatchSettings);
 
 /// Whether ticks are being played (the clock runs).
 pub fn in_match(state: Res<MatchState>) -> bool {
-    !state.paused && matches!(state.phase, MatchPhase::Kickoff { .. } | MatchPhase::Playing | MatchPhase::GoalPause { .. })
+    !state.paused
+        && matches!(
+            state.phase,
+            MatchPhase::Kickoff { .. } | MatchPhase::Playing | MatchPhase::GoalPause { .. }
+        )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -68,12 +78,27 @@ pub fn start_requested_match(
     mut log: ResMut<InputLog>,
     mut inputs: ResMut<TickInputs>,
     mut memory: ResMut<super::ai::AiMemory>,
-    mut players: Query<(&mut Player, &mut Position, &mut LinearVelocity, &mut AngularVelocity), Without<Ball>>,
+    mut players: Query<
+        (
+            &mut Player,
+            &mut Position,
+            &mut LinearVelocity,
+            &mut AngularVelocity,
+        ),
+        Without<Ball>,
+    >,
     mut ball: Query<(&mut Position, &mut LinearVelocity, &mut AngularVelocity), With<Ball>>,
 ) {
-    let Some(StartMatch(requested)) = requests.read().last().copied() else { return };
+    let Some(StartMatch(requested)) = requests.read().last().copied() else {
+        return;
+    };
     *settings = requested;
-    *state = MatchState { phase: MatchPhase::Kickoff { remaining: KICKOFF_TICKS }, ..MatchState::default() };
+    *state = MatchState {
+        phase: MatchPhase::Kickoff {
+            remaining: KICKOFF_TICKS,
+        },
+        ..MatchState::default()
+    };
     log.frames.clear();
     *inputs = TickInputs::default();
     *memory = super::ai::AiMemory::default();
@@ -81,7 +106,15 @@ pub fn start_requested_match(
 }
 
 fn reset_positions(
-    players: &mut Query<(&mut Player, &mut Position, &mut LinearVelocity, &mut AngularVelocity), Without<Ball>>,
+    players: &mut Query<
+        (
+            &mut Player,
+            &mut Position,
+            &mut LinearVelocity,
+            &mut AngularVelocity,
+        ),
+        Without<Ball>,
+    >,
     ball: &mut Query<(&mut Position, &mut LinearVelocity, &mut AngularVelocity), With<Ball>>,
 ) {
     for (mut player, mut position, mut velocity, mut spin) in players.iter_mut() {
@@ -119,7 +152,15 @@ pub fn advance_phase(
     settings: Res<MatchSettings>,
     mut goals: EventWriter<GoalScored>,
     mut ended: EventWriter<MatchEnded>,
-    mut players: Query<(&mut Player, &mut Position, &mut LinearVelocity, &mut AngularVelocity), Without<Ball>>,
+    mut players: Query<
+        (
+            &mut Player,
+            &mut Position,
+            &mut LinearVelocity,
+            &mut AngularVelocity,
+        ),
+        Without<Ball>,
+    >,
     mut ball: Query<(&mut Position, &mut LinearVelocity, &mut AngularVelocity), With<Ball>>,
 ) {
     if state.paused {
@@ -128,28 +169,46 @@ pub fn advance_phase(
     match state.phase {
         MatchPhase::Waiting | MatchPhase::Finished => return,
         MatchPhase::Kickoff { remaining } => {
-            state.phase =
-                if remaining <= 1 { MatchPhase::Playing } else { MatchPhase::Kickoff { remaining: remaining - 1 } };
+            state.phase = if remaining <= 1 {
+                MatchPhase::Playing
+            } else {
+                MatchPhase::Kickoff {
+                    remaining: remaining - 1,
+                }
+            };
         }
         MatchPhase::Playing => {
-            let ball_position = ball.single().map(|(position, _, _)| position.0).unwrap_or(BALL_START);
+            let ball_position = ball
+                .single()
+                .map(|(position, _, _)| position.0)
+                .unwrap_or(BALL_START);
             if let Some(scorer) = goal_at(ball_position) {
                 state.score[side_index(scorer)] += 1;
                 state.last_scorer = Some(scorer);
-                goals.write(GoalScored { scorer, left: state.score[0], right: state.score[1] });
+                goals.write(GoalScored {
+                    scorer,
+                    left: state.score[0],
+                    right: state.score[1],
+                });
                 state.phase = if state.goals(scorer) >= settings.goals_to_win {
                     MatchPhase::Finished
                 } else {
-                    MatchPhase::GoalPause { remaining: GOAL_PAUSE_TICKS }
+                    MatchPhase::GoalPause {
+                        remaining: GOAL_PAUSE_TICKS,
+                    }
                 };
             }
         }
         MatchPhase::GoalPause { remaining } => {
             if remaining <= 1 {
                 reset_positions(&mut players, &mut ball);
-                state.phase = MatchPhase::Kickoff { remaining: KICKOFF_TICKS };
+                state.phase = MatchPhase::Kickoff {
+                    remaining: KICKOFF_TICKS,
+                };
             } else {
-                state.phase = MatchPhase::GoalPause { remaining: remaining - 1 };
+                state.phase = MatchPhase::GoalPause {
+                    remaining: remaining - 1,
+                };
             }
         }
     }
@@ -158,12 +217,20 @@ pub fn advance_phase(
         state.phase = MatchPhase::Finished;
     }
     if state.phase == MatchPhase::Finished {
-        ended.write(MatchEnded { left: state.score[0], right: state.score[1], ticks: state.tick });
+        ended.write(MatchEnded {
+            left: state.score[0],
+            right: state.score[1],
+            ticks: state.tick,
+        });
     }
 }
 
 /// Feeds a recorded match back in, tick by tick.
-pub fn replay_inputs(source: Res<ReplaySource>, state: Res<MatchState>, mut inputs: ResMut<TickInputs>) {
+pub fn replay_inputs(
+    source: Res<ReplaySource>,
+    state: Res<MatchState>,
+    mut inputs: ResMut<TickInputs>,
+) {
     if let Some(frames) = &source.frames {
         let [left, right] = frames.get(state.tick as usize).copied().unwrap_or([0, 0]);
         *inputs = TickInputs { left, right };
@@ -199,10 +266,25 @@ mod tests {
     #[test]
     fn the_whole_ball_must_cross_the_line() {
         let low = GROUND_TOP + BALL_RADIUS;
-        assert_eq!(goal_at(Vec2::new(-GOAL_LINE_X - BALL_RADIUS - 1.0, low)), Some(Side::Right));
-        assert_eq!(goal_at(Vec2::new(-GOAL_LINE_X - BALL_RADIUS + 1.0, low)), None);
-        assert_eq!(goal_at(Vec2::new(GOAL_LINE_X + BALL_RADIUS + 1.0, low)), Some(Side::Left));
+        assert_eq!(
+            goal_at(Vec2::new(-GOAL_LINE_X - BALL_RADIUS - 1.0, low)),
+            Some(Side::Right)
+        );
+        assert_eq!(
+            goal_at(Vec2::new(-GOAL_LINE_X - BALL_RADIUS + 1.0, low)),
+            None
+        );
+        assert_eq!(
+            goal_at(Vec2::new(GOAL_LINE_X + BALL_RADIUS + 1.0, low)),
+            Some(Side::Left)
+        );
         // Over the crossbar is no goal.
-        assert_eq!(goal_at(Vec2::new(GOAL_LINE_X + 40.0, GROUND_TOP + GOAL_HEIGHT + 30.0)), None);
+        assert_eq!(
+            goal_at(Vec2::new(
+                GOAL_LINE_X + 40.0,
+                GROUND_TOP + GOAL_HEIGHT + 30.0
+            )),
+            None
+        );
     }
 }

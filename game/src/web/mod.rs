@@ -1,0 +1,79 @@
+//! The browser game: window, keyboard, visuals, screens and the page bridge around the
+//! headless simulation. Compiled only for wasm32.
+
+mod bridge;
+mod input;
+mod screens;
+mod visuals;
+
+use bevy::asset::AssetMetaCheck;
+use bevy::prelude::*;
+use protocol::{Difficulty, GameMode};
+use wasm_bindgen::prelude::*;
+
+use crate::sim::SimulationPlugin;
+
+/// What the next kickoff will be: chosen on the title screen, or set by the page.
+#[derive(Resource, Debug, Clone)]
+pub struct Lineup {
+    pub mode: GameMode,
+    /// The signed-in player's name from the page; "You" when playing standalone.
+    pub player_name: String,
+    /// Inside the site's page: wait for its `Start` before kicking off.
+    pub embedded: bool,
+    /// The page has said who is playing.
+    pub page_ready: bool,
+}
+
+impl Default for Lineup {
+    fn default() -> Self {
+        Self {
+            mode: GameMode::VsComputer {
+                difficulty: Difficulty::Normal,
+            },
+            player_name: "You".into(),
+            embedded: false,
+            page_ready: false,
+        }
+    }
+}
+
+impl Lineup {
+    pub fn can_kick_off(&self) -> bool {
+        !self.embedded || self.page_ready
+    }
+}
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    App::new()
+        .add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: Some(Window {
+                        title: "Stellar Heads".into(),
+                        canvas: Some("#game".into()),
+                        fit_canvas_to_parent: true,
+                        // Arrow keys and space must move players, not scroll the page.
+                        prevent_default_event_handling: true,
+                        ..default()
+                    }),
+                    ..default()
+                })
+                // Nothing is loaded from the server, so never ask it for `.meta` files.
+                .set(AssetPlugin {
+                    meta_check: AssetMetaCheck::Never,
+                    ..default()
+                }),
+        )
+        .init_resource::<Lineup>()
+        .add_plugins((
+            SimulationPlugin,
+            input::KeyboardPlugin,
+            visuals::VisualsPlugin,
+            screens::ScreensPlugin,
+            bridge::PageBridgePlugin,
+        ))
+        .run();
+}

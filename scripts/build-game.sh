@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Builds the game for the web, the one way CI, `cargo xtask`, the README and the Nix flake do:
+#
+#   release wasm32 build -> wasm-bindgen (web target) -> wasm-opt -> content-hashed names
+#   -> precompressed .br and .gz -> index.html with the loader -> a size report.
+#
+# Usage:
+#   scripts/build-game.sh OUT_DIR                 build with cargo, then package into OUT_DIR
+#   scripts/build-game.sh --wasm FILE OUT_DIR     package an already built .wasm (the flake)
+#   PROFILE=web-fast scripts/build-game.sh ...    a quick, larger build for iterating
+#
+# Tools: wasm-bindgen (the exact version in Cargo.lock), wasm-opt (binaryen >= 116; Debian's
+# 108 cannot read reference types), brotli, gzip. See scripts/install-web-tools.sh.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+profile="${PROFILE:-web-release}"
+wasm_in=""
+if [[ "${1:-}" == "--wasm" ]]; then
+  wasm_in="$2"
+  shift 2
+fi
+out="${1:?usage: build-game.sh [--wasm FILE] OUT_DIR}"
+crate=stellar_heads_game
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/stellar-heads/tools"
+export PATH="$PATH:$HOME/.cargo/bin:$tools/node_modules/.bin"
+
+need() { command -v "$1" >/dev/null || { echo "build-game: $1 is missing (scripts/install-web-tools.sh installs it)" >&2; exit 1; }; }
+for tool in wasm-bindgen wasm-opt brotli gzip; do need "$tool"; done
+
+# wasm-bindgen's CLI must match the library in Cargo.lock exactly.
+locked="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' "$root/Cargo.lock")"
+installed="$(wasm-bindgen --version | awk '{print $2}')"
+if [[ "$locked" != "$installed" ]]; then
+  echo "build-game: wasm-bindgen $installed is installed, Cargo.lock has $locked" >&2
+  exit 1
+fi
+
+size() { stat -c %s "$1"; }
+started=$SECONDS
+
+if [[ -z "$wasm_in" ]]; then
+  # The wasm32 standard library: rustup's or fenix's when installed; otherwise build it
+  # from source with Debian's rustc-web (RUSTC_BOOTSTRAP only on this command).
+  rustflags='--cfg getrandom_backend="wasm_js"'
+  if [[ -d "$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null)" ]]; then
+    RUSTFLAGS="$rustflags" cargo build --locked --profile "$profile" \
+      --target wasm32-unknown-unknown --package stellar-heads-game
+  elif [[ -x /usr/bin/rustc && -d /usr/lib/rustlib/src/rust ]]; then
+    echo "build-game: no prebuilt wasm32 std; building it from source with $(/usr/bin/rustc --version)" >&2
+    RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags" /usr/bin/cargo build --locked \
+      --profile "$profile" --target wasm32-unknown-unknown --package stellar-heads-game \
+      -Zbuild-std=std,panic_abort
+  else
+    echo "build-game: no wasm32 standard library (rustup target add wasm32-unknown-unknown, or Debian's rustc-web and rust-web-src)" >&2
+    exit 1
+  fi
+  wasm_in="$target_dir/wasm32-unknown-unknown/$profile/$crate.wasm"
+fi
+
+# Packaging (wasm-opt above all) takes minutes; skip it when the code has not changed.
+source_hash="$(cat "$wasm_in" "$root/game/web/"* | sha256sum | cut -c1-64)"
+if [[ -f "$out/.source-sha256" && "$(cat "$out/.source-sha256")" == "$source_hash" ]]; then
+  echo "build-game: $out is up to date"
+  cat "$out/size-report.txt"
+  exit 0
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+wasm-bindgen --target web --no-typescript --out-dir "$work" --out-name "$crate" "$wasm_in"
+# Reference types and the other post-MVP features rustc emits for wasm32 by default.
+wasm-opt -Oz --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-reference-types --enable-multivalue \
+  -o "$work/${crate}_opt.wasm" "$work/${crate}_bg.wasm"
+
+# Content-hashed names: cached forever, replaced on every change.
+hash="$(cat "$work/${crate}_opt.wasm" "$work/$crate.js" | sha256sum | cut -c1-16)"
+js_name="$crate-$hash.js"
+wasm_name="${crate}-${hash}_bg.wasm"
+rm -rf "$out"
+mkdir -p "$out"
+cp "$work/$crate.js" "$out/$js_name"
+cp "$work/${crate}_opt.wasm" "$out/$wasm_name"
+sed -e "s/__GAME_JS__/$js_name/g" -e "s/__GAME_WASM__/$wasm_name/g" \
+    -e "s/__GAME_WASM_BYTES__/$(size "$out/$wasm_name")/g" \
+    "$root/game/web/index.html" > "$out/index.html"
+cp "$root/game/web/loader.js" "$root/game/web/loader.css" "$out/"
+for file in "$out/$js_name" "$out/$wasm_name" "$out/loader.js" "$out/index.html"; do
+  brotli --best --keep --output="$file.br" "$file"
+  gzip --best --keep --no-name "$file"
+done
+
+report="$out/size-report.txt"
+{
+  echo "game web build ($profile), $(date -u +%Y-%m-%dT%H:%M:%SZ), $((SECONDS - started)) s"
+  printf '%-28s %12s\n' "raw (cargo)" "$(size "$wasm_in")"
+  printf '%-28s %12s\n' "after wasm-bindgen" "$(size "$work/${crate}_bg.wasm")"
+  printf '%-28s %12s\n' "after wasm-opt -Oz" "$(size "$out/$wasm_name")"
+  printf '%-28s %12s\n' "brotli" "$(size "$out/$wasm_name.br")"
+  printf '%-28s %12s\n' "gzip" "$(size "$out/$wasm_name.gz")"
+  printf '%-28s %12s\n' "loader js (brotli)" "$(size "$out/$js_name.br")"
+} | tee "$report"
+echo "$source_hash" > "$out/.source-sha256"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what the web build and the browser tests need, where it is missing, from the
+# package registries only:
+#   - a wasm32 standard library: rustup's target when it can be had, else Debian's rustc-web
+#     with its sources (scripts/build-game.sh then builds std from source);
+#   - wasm-bindgen-cli at exactly the version in Cargo.lock (crates.io);
+#   - wasm-opt from binaryen 132 (npm; Debian's binaryen 108 is too old for reference types);
+#   - brotli and gzip; Chromium and playwright-core for the browser tests.
+# Installed tools live outside the clone (~/.cargo/bin, ~/.cache/stellar-heads/tools), so
+# repeated runs are quick.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/stellar-heads/tools"
+export PATH="$PATH:$HOME/.cargo/bin:$tools/node_modules/.bin"
+binaryen_version=132.0.0
+
+apt_packages=()
+wasm_std="$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
+if [[ ! -d "$wasm_std" ]] && ! rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+  [[ -x /usr/bin/rustc && -d /usr/lib/rustlib/src/rust && -x /usr/bin/rust-lld ]] || apt_packages+=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
+fi
+command -v brotli >/dev/null || apt_packages+=(brotli)
+command -v chromium >/dev/null || apt_packages+=(chromium)
+command -v node >/dev/null || apt_packages+=(nodejs npm)
+if ((${#apt_packages[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-web-tools: please install: ${apt_packages[*]} (apt-get install)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
+fi
+
+locked="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' "$root/Cargo.lock")"
+if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$locked" ]]; then
+  cargo install wasm-bindgen-cli --version "$locked"
+fi
+
+mkdir -p "$tools"
+if [[ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${binaryen_version%%.*}" ]]; then
+  (cd "$tools" && npm install --no-audit --no-fund --silent "binaryen@$binaryen_version")
+fi
+
+# playwright-core (pinned in tests/browser/package-lock.json); it drives Debian's Chromium and
+# never downloads a browser of its own.
+(cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
+echo "install-web-tools: ready (wasm-bindgen $locked, $(wasm-opt --version))"

@@ -1,0 +1,74 @@
+// The built game in a real browser: it downloads with a progress bar, draws, and tells its
+// page it is ready; a started match reports its goals to the page.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { launch, baseUrl, artifactDir } from "./lib/browser.mjs";
+import { colourStats } from "./lib/pixels.mjs";
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test("the game loads with a progress bar, draws a frame and posts ready", { timeout: 240_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(`${baseUrl()}/game-host/index.html`);
+  const frame = page.frameLocator("#game");
+
+  // The progress bar moves while the wasm arrives.
+  const progress = new Set();
+  const loading = frame.locator("#loading");
+  while (await loading.count()) {
+    const value = await frame.locator("#loading .bar").getAttribute("aria-valuenow", { timeout: 1000 }).catch(() => null);
+    if (value !== null) progress.add(Number(value));
+    await page.waitForTimeout(25);
+    assert.ok(!(await frame.locator("#loading.failed").count()), await loading.textContent().catch(() => ""));
+  }
+  assert.ok(progress.size > 1 || progress.has(100), `progress seen: ${[...progress]}`);
+
+  await page.waitForFunction(() => window.hostLog.some((m) => m.type === "ready"), null, { timeout: 120_000 });
+  const ready = await page.evaluate(() => window.hostLog.find((m) => m.type === "ready"));
+  assert.deepEqual(ready, { type: "ready", data: { protocol_version: 1 } });
+
+  // A non-blank frame: the title screen over the pitch.
+  await page.waitForTimeout(3000);
+  const shot = await page.locator("#game").screenshot();
+  mkdirSync(artifactDir(), { recursive: true });
+  writeFileSync(`${artifactDir()}/game-title.png`, shot);
+  const stats = colourStats(shot);
+  assert.ok(stats.distinct > 20, `only ${stats.distinct} colours`);
+  assert.ok(stats.commonestShare < 0.8, `one colour covers ${(stats.commonestShare * 100).toFixed(0)}%`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the page starts a match and hears about its goals", { timeout: 300_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+  await page.goto(`${baseUrl()}/game-host/index.html`);
+  await page.waitForFunction(() => window.hostLog.some((m) => m.type === "ready"), null, { timeout: 180_000 });
+  await page.evaluate(() =>
+    window.sendToGame({
+      type: "start",
+      data: {
+        player: { username: "browser_test", wallet_address: "GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ" },
+        mode: { kind: "vs_computer", difficulty: "hard" },
+      },
+    }),
+  );
+  // Kick off with the keyboard, then stand still: the hard computer scores.
+  await page.waitForTimeout(1000);
+  await page.locator("#game").click();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => window.hostLog.some((m) => m.type === "goal"), null, { timeout: 240_000 });
+  const goal = await page.evaluate(() => window.hostLog.find((m) => m.type === "goal"));
+  assert.equal(goal.data.scorer, "right");
+  const shot = await page.locator("#game").screenshot();
+  writeFileSync(`${artifactDir()}/game-goal.png`, shot);
+  await page.close();
+});

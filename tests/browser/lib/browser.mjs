@@ -1,0 +1,36 @@
+// Debian's Chromium, headless, for the end-to-end tests. Never a downloaded browser.
+import { chromium } from "playwright-core";
+
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  // WebGL2 through SwiftShader: slow (a few frames a second on two cores) but real.
+  "--use-gl=angle",
+  "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader",
+  // This machine reaches no network but its own: keep Chromium from trying.
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: FLAGS,
+  });
+}
+
+export function baseUrl() {
+  const url = process.env.STELLAR_HEADS_URL;
+  if (!url) throw new Error("STELLAR_HEADS_URL is not set (run through `cargo xtask test`)");
+  return url.replace(/\/$/, "");
+}
+
+/// Where screenshots go (kept as test artifacts).
+export function artifactDir() {
+  return process.env.ARTIFACT_DIR ?? new URL("../artifacts/", import.meta.url).pathname;
+}

@@ -1,0 +1,120 @@
+//! The web build (`scripts/build-game.sh`, the one definition of it) and the browser tests,
+//! which run against the real backend serving the built files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::process::{describe, run_command, target_dir, workspace_root};
+
+/// Installs missing web tools (idempotent and quick when everything is there).
+pub fn install_tools() -> anyhow::Result<()> {
+    run_command(&mut Command::new(
+        workspace_root().join("scripts/install-web-tools.sh"),
+    ))
+}
+
+/// Builds the game into `dist/game`.
+pub fn build_game() -> anyhow::Result<PathBuf> {
+    let out = workspace_root().join("dist/game");
+    run_command(Command::new(workspace_root().join("scripts/build-game.sh")).arg(&out))?;
+    Ok(out)
+}
+
+/// A running backend serving a web root, stopped when dropped.
+struct Backend {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn start_backend(web_root: &Path, database_url: &str) -> anyhow::Result<(Backend, String)> {
+    let dir = tempfile::tempdir()?;
+    let secret = dir.path().join("jwt-secret");
+    std::fs::write(&secret, format!("{:x}{:x}", rand_u128()?, rand_u128()?))?;
+    let port = free_port()?;
+    let address = format!("127.0.0.1:{port}");
+    let mut command = Command::new(target_dir().join("debug/stellar-heads-backend"));
+    command
+        .env("DATABASE_URL", database_url)
+        .env("STELLAR_HEADS_LISTEN", &address)
+        .env("STELLAR_HEADS_JWT_SECRET_FILE", &secret)
+        .env("STELLAR_HEADS_WEB_ROOT", web_root)
+        .env("STELLAR_HEADS_LOG_FILTER", "warn")
+        .stdin(Stdio::null());
+    eprintln!("xtask: $ {}", describe(&command));
+    let child = command
+        .spawn()
+        .context("cannot start the backend for the browser tests")?;
+    let backend = Backend { child, _dir: dir };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(&address).is_err() {
+        if Instant::now() > deadline {
+            bail!("the backend did not start listening on {address}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok((backend, format!("http://{address}")))
+}
+
+fn rand_u128() -> anyhow::Result<u128> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(u128::from_le_bytes(bytes))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs the browser tests against the backend serving `game` (and the test host page),
+/// with a fresh database in the cluster at `admin_url`.
+pub fn browser_tests(game: &Path, database_url: &str) -> anyhow::Result<crate::test::Totals> {
+    let root = tempfile::tempdir()?;
+    let tests = workspace_root().join("tests/browser");
+    copy_dir(
+        &tests.join("fixtures/game-host"),
+        &root.path().join("game-host"),
+    )?;
+    copy_dir(game, &root.path().join("game"))?;
+    // The backend serves a web root only if it has a home page.
+    std::fs::write(
+        root.path().join("index.html"),
+        "<!doctype html><title>Stellar Heads test root</title>",
+    )?;
+    let (_backend, url) = start_backend(root.path(), database_url)?;
+    let mut command = Command::new("node");
+    command
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .current_dir(&tests)
+        .env("STELLAR_HEADS_URL", &url);
+    crate::test::run_counting(&mut command, crate::test::node_summary)
+}
