@@ -19,12 +19,12 @@ fn scripted(tick: u32) -> u8 {
     } else {
         0
     };
-    if tick % 37 == 0 {
+    if tick.is_multiple_of(37) {
         bits |= input::JUMP_PRESSED | input::JUMP_HELD;
     } else if tick % 37 < 12 {
         bits |= input::JUMP_HELD;
     }
-    if tick % 11 == 0 {
+    if tick.is_multiple_of(11) {
         bits |= input::KICK_PRESSED;
     }
     bits

@@ -139,7 +139,7 @@ pub fn decide(
     }
     let in_front = (ball.x - at.x) * attack > -PLAYER_RADIUS * 0.5;
     let reachable = super::controls::kick(me, at, ball).is_some();
-    if in_front && reachable && tick % skill.kick_every == 0 {
+    if in_front && reachable && tick.is_multiple_of(skill.kick_every) {
         bits |= input::KICK_PRESSED;
     }
     bits

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# stellar-heads-backup: dumps the database, proves the dump restores, keeps the newest N.
+#
+# 1. Opens a REPEATABLE READ transaction, exports its snapshot and counts every table's rows
+#    in it; pg_dump then dumps that same snapshot, so the counts describe the dump exactly
+#    even while players keep writing.
+# 2. Writes the dump (pg_dump's compressed custom format) to a temporary name, mode 0600, and
+#    renames it into place only when complete.
+# 3. Restores it into a scratch database and compares every table's row count; any
+#    difference, or a failed restore, fails the run (and the systemd unit) and leaves the
+#    dump named *.failed, where retention never counts it as good.
+# 4. Deletes all but the newest $KEEP verified dumps.
+#
+# Restore: pg_restore --clean --if-exists --no-owner --dbname stellar_heads FILE.dump
+#
+# Settings (environment): DATABASE (default stellar_heads), BACKUP_DIR (required), KEEP
+# (default 7), and libpq's PGHOST/PGUSER for the connection.
+set -euo pipefail
+database="${DATABASE:-stellar_heads}"
+backup_dir="${BACKUP_DIR:?set BACKUP_DIR}"
+keep="${KEEP:-7}"
+[[ "$keep" =~ ^[1-9][0-9]*$ ]] || { echo "backup: KEEP must be a positive number, not $keep" >&2; exit 2; }
+umask 077
+mkdir -p "$backup_dir"
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+final="$backup_dir/$database-$stamp.dump"
+partial="$backup_dir/.$database-$stamp.dump.in-progress"
+scratch="${database}_verify_$$"
+counts_sql="SELECT string_agg(format('%s=%s', t, (xpath('/row/c/text()',
+  query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n, t), false, true, '')))[1]), ' ' ORDER BY t)
+  FROM (SELECT table_schema AS n, table_name AS t FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE') tables"
+
+cleanup() {
+  rm -f "$partial"
+  dropdb --if-exists "$scratch" 2>/dev/null || true
+  [[ -n "${PSQL_PID:-}" ]] && kill "$PSQL_PID" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# The snapshot, and the row counts within it.
+coproc PSQL { psql -X -q -t -A -v ON_ERROR_STOP=1 --dbname "$database"; }
+echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${PSQL[1]}"
+read -r snapshot <&"${PSQL[0]}"
+echo "$counts_sql;" >&"${PSQL[1]}"
+read -r expected <&"${PSQL[0]}"
+
+pg_dump --format=custom --snapshot="$snapshot" --file="$partial" --dbname "$database"
+echo "COMMIT;" >&"${PSQL[1]}"
+exec {PSQL[1]}>&-
+wait "$PSQL_PID" || true
+sync "$partial"
+mv "$partial" "$final"
+chmod 0600 "$final"
+
+# Prove it restores, to the row.
+createdb "$scratch"
+if ! pg_restore --no-owner --exit-on-error --dbname "$scratch" "$final"; then
+  mv "$final" "$final.failed"
+  echo "backup: FAILED: $final does not restore" >&2
+  exit 1
+fi
+actual="$(psql -X -q -t -A -v ON_ERROR_STOP=1 --dbname "$scratch" -c "$counts_sql")"
+if [[ "$actual" != "$expected" ]]; then
+  mv "$final" "$final.failed"
+  echo "backup: FAILED: restored rows differ: expected [$expected], got [$actual]" >&2
+  exit 1
+fi
+echo "backup: $final verified ($expected)"
+
+# Keep the newest $keep verified dumps.
+mapfile -t dumps < <(ls -1t "$backup_dir"/"$database"-*.dump 2>/dev/null)
+for old in "${dumps[@]:$keep}"; do
+  rm -f -- "$old"
+  echo "backup: removed $old"
+done

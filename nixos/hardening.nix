@@ -1,0 +1,66 @@
+# The sandbox of stellar-heads.service, as plain data (no nixpkgs needed), so that CI can
+# render it into a unit file and score it with `systemd-analyze security`, and the module
+# uses exactly the same settings.
+#
+# The service needs only unix sockets: it listens on one (nginx proxies to it) and reaches
+# the local PostgreSQL through another. So it can run without any network at all. When the
+# operator points it at a database over TCP (`networked = true`), exactly that is relaxed:
+# the IP address families and the network namespace.
+{
+  networked ? false,
+  # With `networked`: the addresses (or CIDR ranges) of the database; nothing else is reachable.
+  databaseAddresses ? [ ],
+}:
+{
+  # Identity: a transient user with no privileges, nothing to escalate to.
+  DynamicUser = true;
+  CapabilityBoundingSet = "";
+  AmbientCapabilities = "";
+  NoNewPrivileges = true;
+  RestrictSUIDSGID = true;
+  PrivateUsers = true;
+  RemoveIPC = true;
+  KeyringMode = "private";
+
+  # File system: read-only everywhere; its own runtime directory for the socket.
+  ProtectSystem = "strict";
+  ProtectHome = true;
+  PrivateTmp = true;
+  PrivateMounts = true;
+  PrivateDevices = true;
+  DeviceAllow = "";
+  ProtectProc = "invisible";
+  ProcSubset = "pid";
+  UMask = "0077";
+
+  # Kernel and host.
+  ProtectKernelTunables = true;
+  ProtectKernelModules = true;
+  ProtectKernelLogs = true;
+  ProtectControlGroups = true;
+  ProtectClock = true;
+  ProtectHostname = true;
+  LockPersonality = true;
+  MemoryDenyWriteExecute = true;
+  RestrictRealtime = true;
+  RestrictNamespaces = true;
+
+  # System calls: only what a network service uses, minus privileged, resource, setuid and
+  # keyring calls; anything else fails with EPERM instead of killing the process.
+  SystemCallArchitectures = "native";
+  SystemCallFilter = [
+    "@system-service"
+    "~@privileged"
+    "~@resources"
+    "~@setuid"
+    "~@keyring"
+  ];
+  SystemCallErrorNumber = "EPERM";
+
+  # Network: unix sockets only, in a network namespace of its own, unless the database is
+  # reached over TCP; then IP is allowed to the database's addresses only.
+  PrivateNetwork = !networked;
+  RestrictAddressFamilies = if networked then [ "AF_UNIX" "AF_INET" "AF_INET6" ] else [ "AF_UNIX" ];
+  IPAddressDeny = "any";
+}
+// (if networked then { IPAddressAllow = databaseAddresses; } else { })
