@@ -9,11 +9,14 @@ const fill = loading.querySelector(".fill");
 const status = loading.querySelector(".status");
 const { js, wasm, bytes } = loading.dataset;
 const expected = Number(bytes);
+let updates = 0;
 
 function show(received) {
   const percent = Math.min(100, Math.floor((received / expected) * 100));
   fill.style.width = `${percent}%`;
   bar.setAttribute("aria-valuenow", String(percent));
+  // How often the bar moved: kept on the (then hidden) panel, for the browser tests.
+  loading.dataset.progressUpdates = String(++updates);
   status.textContent = `Downloading the game... ${(received / 1048576).toFixed(1)} of ${(expected / 1048576).toFixed(1)} MB`;
 }
 
@@ -52,7 +55,8 @@ try {
   } catch (error) {
     if (!String(error && error.message).includes(CONTROL_FLOW)) throw error;
   }
-  loading.remove();
+  // Hidden rather than removed: the panel keeps the final progress for anyone who asks.
+  loading.hidden = true;
   document.getElementById("game").focus();
 } catch (error) {
   loading.classList.add("failed");

@@ -8,6 +8,7 @@ import { colourStats } from "./lib/pixels.mjs";
 
 let browser;
 before(async () => {
+  mkdirSync(artifactDir(), { recursive: true });
   browser = await launch();
 });
 after(async () => {
@@ -21,16 +22,16 @@ test("the game loads with a progress bar, draws a frame and posts ready", { time
   await page.goto(`${baseUrl()}/game-host/index.html`);
   const frame = page.frameLocator("#game");
 
-  // The progress bar moves while the wasm arrives.
-  const progress = new Set();
+  // The progress bar moved while the wasm arrived, reached 100%, and then made way.
   const loading = frame.locator("#loading");
-  while (await loading.count()) {
-    const value = await frame.locator("#loading .bar").getAttribute("aria-valuenow", { timeout: 1000 }).catch(() => null);
-    if (value !== null) progress.add(Number(value));
-    await page.waitForTimeout(25);
-    assert.ok(!(await frame.locator("#loading.failed").count()), await loading.textContent().catch(() => ""));
-  }
-  assert.ok(progress.size > 1 || progress.has(100), `progress seen: ${[...progress]}`);
+  // First the game's page itself (the loader panel is hidden when done, never removed), then
+  // the end of the download.
+  await loading.waitFor({ state: "attached", timeout: 60_000 });
+  await loading.waitFor({ state: "hidden", timeout: 180_000 });
+  assert.equal(await frame.locator("#loading.failed").count(), 0, await loading.textContent());
+  assert.equal(await frame.locator("#loading .bar").getAttribute("aria-valuenow"), "100");
+  const updates = Number(await loading.getAttribute("data-progress-updates"));
+  assert.ok(updates > 1, `the progress bar moved ${updates} times`);
 
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "ready"), null, { timeout: 120_000 });
   const ready = await page.evaluate(() => window.hostLog.find((m) => m.type === "ready"));
@@ -39,7 +40,6 @@ test("the game loads with a progress bar, draws a frame and posts ready", { time
   // A non-blank frame: the title screen over the pitch.
   await page.waitForTimeout(3000);
   const shot = await page.locator("#game").screenshot();
-  mkdirSync(artifactDir(), { recursive: true });
   writeFileSync(`${artifactDir()}/game-title.png`, shot);
   const stats = colourStats(shot);
   assert.ok(stats.distinct > 20, `only ${stats.distinct} colours`);
