@@ -12,8 +12,8 @@
   databaseAddresses ? [ ],
 }:
 {
-  # Identity: a transient user with no privileges, nothing to escalate to.
-  DynamicUser = true;
+  # Identity: a system user with no privileges and nothing to escalate to (static rather than
+  # dynamic, so that nginx can be given its group to reach the socket). The unit sets User=.
   CapabilityBoundingSet = "";
   AmbientCapabilities = "";
   NoNewPrivileges = true;

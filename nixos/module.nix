@@ -1,0 +1,327 @@
+# services.stellar-heads: the game server behind nginx with ACME TLS, a local PostgreSQL
+# reached by peer authentication, and verified backups.
+#
+# Work in progress for the NixOS module issue: not yet evaluated against nixpkgs nor covered
+# by the VM test (nixos/tests/), which arrive with the flake.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+let
+  inherit (lib)
+    literalExpression
+    mkDefault
+    mkEnableOption
+    mkIf
+    mkOption
+    mkPackageOption
+    optional
+    types
+    ;
+
+  cfg = config.services.stellar-heads;
+  settingsFormat = pkgs.formats.toml { };
+  name = "stellar-heads";
+  socket = "/run/${name}/api.sock";
+  localDatabaseUrl = "postgres://${name}@localhost/${name}?host=/run/postgresql";
+
+  hardening = import ./hardening.nix {
+    networked = !cfg.database.createLocally;
+    databaseAddresses = cfg.database.addresses;
+  };
+
+  backupScript = pkgs.writeShellApplication {
+    name = "${name}-backup";
+    runtimeInputs = [
+      config.services.postgresql.package
+      pkgs.coreutils
+    ];
+    text = builtins.readFile ./backup.sh;
+  };
+
+  inStore = path: lib.hasPrefix builtins.storeDir (toString path);
+in
+{
+  options.services.stellar-heads = {
+    enable = mkEnableOption "the Stellar Heads game server";
+
+    package = mkPackageOption pkgs "stellar-heads-backend" { };
+
+    webRoot = mkPackageOption pkgs "stellar-heads-web" { } // {
+      description = "The built site (frontend and game) that nginx serves.";
+    };
+
+    domain = mkOption {
+      type = types.str;
+      example = "heads.example.org";
+      description = "The domain the site is served on, with a certificate from ACME.";
+    };
+
+    settings = mkOption {
+      description = ''
+        The server's configuration (see the README), rendered to its TOML file. Secrets do
+        not belong here: use `jwtSecretFile` and `database.urlFile`.
+      '';
+      default = { };
+      type = types.submodule {
+        freeformType = settingsFormat.type;
+        options = {
+          listen = mkOption {
+            type = types.str;
+            default = "unix:${socket}";
+            description = "Where the server listens; nginx proxies to this socket.";
+          };
+          log_format = mkOption {
+            type = types.enum [
+              "json"
+              "pretty"
+            ];
+            default = "json";
+            description = "Log lines for the journal.";
+          };
+        };
+      };
+    };
+
+    jwtSecretFile = mkOption {
+      type = types.str;
+      example = "/run/keys/stellar-heads-jwt-secret";
+      description = ''
+        A file with at least 32 random bytes that signs session tokens. Passed to the service
+        with `LoadCredential`; it must not be in the Nix store, which anyone can read.
+      '';
+    };
+
+    database = {
+      createLocally = mkOption {
+        type = types.bool;
+        default = true;
+        description = ''
+          Run PostgreSQL on this host with a database and role named `stellar-heads`, reached
+          over /run/postgresql with peer authentication (no password).
+        '';
+      };
+      urlFile = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "/run/keys/stellar-heads-database-url";
+        description = "With `createLocally = false`: a file holding the external database's URL.";
+      };
+      addresses = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        example = [ "192.0.2.10" ];
+        description = ''
+          With `createLocally = false`: the external database's IP addresses or CIDR ranges.
+          The service may open IP connections to these and nothing else.
+        '';
+      };
+    };
+
+    nginx.enable = mkOption {
+      type = types.bool;
+      default = true;
+      description = "Serve the site with nginx on `domain`, with TLS from ACME.";
+    };
+
+    openFirewall = mkOption {
+      type = types.bool;
+      default = false;
+      description = "Open ports 80 and 443.";
+    };
+
+    backup = {
+      enable = mkOption {
+        type = types.bool;
+        default = cfg.database.createLocally;
+        defaultText = literalExpression "config.services.stellar-heads.database.createLocally";
+        description = "Dump the local database on a timer and prove each dump restores.";
+      };
+      calendar = mkOption {
+        type = types.str;
+        default = "*-*-* 03:15:00";
+        description = "When to back up (systemd.time(7) calendar event).";
+      };
+      directory = mkOption {
+        type = types.str;
+        default = "/var/backup/stellar-heads";
+        description = "Where dumps are kept (mode 0700, files 0600).";
+      };
+      keep = mkOption {
+        type = types.ints.positive;
+        default = 7;
+        description = "How many verified dumps to keep.";
+      };
+    };
+  };
+
+  config = mkIf cfg.enable {
+    assertions = [
+      {
+        assertion = cfg.database.createLocally -> cfg.database.urlFile == null;
+        message = "services.stellar-heads: database.urlFile is for an external database; set database.createLocally = false to use it.";
+      }
+      {
+        assertion = !cfg.database.createLocally -> cfg.database.urlFile != null && cfg.database.addresses != [ ];
+        message = "services.stellar-heads: with database.createLocally = false, set database.urlFile and database.addresses (the only addresses the service may reach).";
+      }
+      {
+        assertion = cfg.backup.enable -> cfg.database.createLocally;
+        message = "services.stellar-heads: backup.enable backs up the local database; back up an external one where it runs.";
+      }
+      {
+        assertion = !(inStore cfg.jwtSecretFile) && (cfg.database.urlFile == null || !(inStore cfg.database.urlFile));
+        message = "services.stellar-heads: secrets must not be in the Nix store (world-readable); point jwtSecretFile and database.urlFile at files outside it.";
+      }
+    ];
+
+    users.users.${name} = {
+      isSystemUser = true;
+      group = name;
+    };
+    users.groups.${name} = { };
+    # nginx reaches the API socket through the service's group.
+    users.users.${config.services.nginx.user}.extraGroups = mkIf cfg.nginx.enable [ name ];
+
+    services.postgresql = mkIf cfg.database.createLocally {
+      enable = true;
+      ensureDatabases = [ name ];
+      ensureUsers = [
+        {
+          inherit name;
+          ensureDBOwnership = true;
+        }
+      ];
+    };
+
+    systemd.services.${name} = {
+      description = "Stellar Heads game server";
+      wantedBy = [ "multi-user.target" ];
+      after = [ "network.target" ] ++ optional cfg.database.createLocally "postgresql.target";
+      requires = optional cfg.database.createLocally "postgresql.target";
+      environment = {
+        STELLAR_HEADS_CONFIG = settingsFormat.generate "stellar-heads.toml" cfg.settings;
+        # %d is the credentials directory systemd makes for LoadCredential.
+        STELLAR_HEADS_JWT_SECRET_FILE = "%d/jwt-secret";
+      }
+      // (
+        if cfg.database.createLocally then
+          { DATABASE_URL = localDatabaseUrl; }
+        else
+          { STELLAR_HEADS_DATABASE_URL_FILE = "%d/database-url"; }
+      );
+      serviceConfig = hardening // {
+        # Ready once it listens and the migrations are applied; a wedged server stops
+        # pinging the watchdog and is restarted.
+        Type = "notify";
+        NotifyAccess = "main";
+        WatchdogSec = "30s";
+        ExecStart = "${lib.getExe cfg.package} serve";
+        Restart = "on-failure";
+        RestartSec = "2s";
+        TimeoutStopSec = "45s";
+        User = name;
+        Group = name;
+        RuntimeDirectory = name;
+        RuntimeDirectoryMode = "0750";
+        LoadCredential = [
+          "jwt-secret:${cfg.jwtSecretFile}"
+        ]
+        ++ optional (cfg.database.urlFile != null) "database-url:${cfg.database.urlFile}";
+      };
+    };
+
+    services.nginx = mkIf cfg.nginx.enable {
+      enable = true;
+      recommendedTlsSettings = mkDefault true;
+      recommendedOptimisation = mkDefault true;
+      recommendedProxySettings = mkDefault true;
+      additionalModules = [ pkgs.nginxModules.brotli ];
+      # Sign-up and sign-in: a strict budget per client, before the request reaches the app.
+      appendHttpConfig = ''
+        limit_req_zone $binary_remote_addr zone=stellar_heads_auth:10m rate=20r/m;
+      '';
+      virtualHosts.${cfg.domain} = {
+        enableACME = mkDefault true;
+        forceSSL = mkDefault true;
+        root = "${cfg.webRoot}";
+        extraConfig = ''
+          add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;
+          add_header X-Content-Type-Options nosniff always;
+          gzip_static on;
+          brotli_static on;
+        '';
+        locations = {
+          # Content-hashed assets never change.
+          "~ \"-[0-9a-f]{16}(_bg)?\\.(js|wasm|css)$\"".extraConfig = ''
+            add_header Cache-Control "public, max-age=31536000, immutable" always;
+            add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;
+            add_header X-Content-Type-Options nosniff always;
+            try_files $uri =404;
+          '';
+          # Any other file: exactly that file, or 404 (never index.html for a missing script).
+          "~ \\.[A-Za-z0-9]+$".tryFiles = "$uri =404";
+          # Page navigations: the single-page app.
+          "/".tryFiles = "$uri /index.html";
+          "/api/" = {
+            proxyPass = "http://unix:${socket}:";
+          };
+          "/api/auth/" = {
+            proxyPass = "http://unix:${socket}:";
+            extraConfig = ''
+              limit_req zone=stellar_heads_auth burst=10 nodelay;
+              limit_req_status 429;
+            '';
+          };
+        };
+      };
+    };
+
+    networking.firewall.allowedTCPPorts = mkIf cfg.openFirewall [
+      80
+      443
+    ];
+
+    systemd.tmpfiles.rules = mkIf cfg.backup.enable [
+      "d ${cfg.backup.directory} 0700 postgres postgres -"
+    ];
+
+    systemd.services."${name}-backup" = mkIf cfg.backup.enable {
+      description = "Back up and verify the Stellar Heads database";
+      after = [ "postgresql.target" ];
+      requires = [ "postgresql.target" ];
+      # Restore: pg_restore --clean --if-exists --no-owner --dbname stellar-heads FILE.dump
+      environment = {
+        DATABASE = name;
+        BACKUP_DIR = cfg.backup.directory;
+        KEEP = toString cfg.backup.keep;
+        PGHOST = "/run/postgresql";
+      };
+      serviceConfig = {
+        Type = "oneshot";
+        # The superuser can create the scratch database that each dump is restored into.
+        User = "postgres";
+        ExecStart = lib.getExe backupScript;
+        ProtectSystem = "strict";
+        ReadWritePaths = [ cfg.backup.directory ];
+        ProtectHome = true;
+        PrivateTmp = true;
+        PrivateNetwork = true;
+        NoNewPrivileges = true;
+        CapabilityBoundingSet = "";
+        UMask = "0077";
+      };
+    };
+
+    systemd.timers."${name}-backup" = mkIf cfg.backup.enable {
+      wantedBy = [ "timers.target" ];
+      timerConfig = {
+        OnCalendar = cfg.backup.calendar;
+        Persistent = true;
+        RandomizedDelaySec = "10m";
+      };
+    };
+  };
+}
