@@ -23,8 +23,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<mime_type::Essence>().ok())
-            .is_some_and(|essence| essence.is_json());
+            .and_then(|value| value.parse::<mime::Mime>().ok())
+            .is_some_and(|mime| {
+                mime.type_() == mime::APPLICATION
+                    && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+            });
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -94,34 +97,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         serde_path_to_error::deserialize(deserializer)
             .map(ApiQuery)
             .map_err(|error| ApiError::malformed(format!("bad query string: {error}")))
-    }
-}
-
-/// Parsing `Content-Type` just enough to tell JSON from anything else.
-mod mime_type {
-    use std::str::FromStr;
-
-    #[derive(Debug)]
-    pub struct Essence(String);
-
-    impl Essence {
-        pub fn is_json(&self) -> bool {
-            self.0 == "application/json"
-                || (self.0.starts_with("application/") && self.0.ends_with("+json"))
-        }
-    }
-
-    impl FromStr for Essence {
-        type Err = ();
-        fn from_str(text: &str) -> Result<Self, ()> {
-            let essence = text
-                .split(';')
-                .next()
-                .ok_or(())?
-                .trim()
-                .to_ascii_lowercase();
-            Ok(Self(essence))
-        }
     }
 }
 

@@ -80,16 +80,16 @@ impl Listener {
         }
     }
 
-    async fn accept(&self) -> std::io::Result<(Connection, Peer)> {
+    async fn accept(&self) -> std::io::Result<(Box<dyn Connection>, Peer)> {
         match self {
             Self::Tcp(listener) => {
                 let (stream, address) = listener.accept().await?;
                 let _ = stream.set_nodelay(true);
-                Ok((Connection::Tcp(stream), Peer::Tcp(address)))
+                Ok((Box::new(stream), Peer::Tcp(address)))
             }
             Self::Unix(listener, _) => {
                 let (stream, _) = listener.accept().await?;
-                Ok((Connection::Unix(stream), Peer::Unix))
+                Ok((Box::new(stream), Peer::Unix))
             }
         }
     }
@@ -101,10 +101,9 @@ impl Listener {
     }
 }
 
-enum Connection {
-    Tcp(tokio::net::TcpStream),
-    Unix(tokio::net::UnixStream),
-}
+/// An accepted connection, TCP or unix: both are served the same way.
+trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> Connection for T {}
 
 /// Binds a unix socket, replacing a stale socket file left by a crash but never a live one.
 pub fn bind_unix(path: &Path, mode: u32) -> anyhow::Result<UnixListener> {
@@ -173,28 +172,13 @@ pub async fn serve(
                 request
             });
         let service = TowerToHyperService::new(service);
-        match connection {
-            Connection::Tcp(stream) => {
-                let connection =
-                    builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                let watched = graceful.watch(connection.into_owned());
-                tokio::spawn(async move {
-                    if let Err(error) = watched.await {
-                        tracing::debug!(%error, "connection ended with an error");
-                    }
-                });
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(connection), service);
+        let watched = graceful.watch(connection.into_owned());
+        tokio::spawn(async move {
+            if let Err(error) = watched.await {
+                tracing::debug!(%error, "connection ended with an error");
             }
-            Connection::Unix(stream) => {
-                let connection =
-                    builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                let watched = graceful.watch(connection.into_owned());
-                tokio::spawn(async move {
-                    if let Err(error) = watched.await {
-                        tracing::debug!(%error, "connection ended with an error");
-                    }
-                });
-            }
-        }
+        });
     }
     // Stop accepting now; connections still open finish their current request.
     listener.remove_socket_file();

@@ -22,12 +22,19 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct WebRoot {
     root: Arc<PathBuf>,
+    /// Built once; cloning it per request is cheap.
+    files: ServeDir,
 }
 
 impl WebRoot {
     pub fn new(root: PathBuf) -> Self {
+        let files = ServeDir::new(&root)
+            .precompressed_br()
+            .precompressed_gzip()
+            .append_index_html_on_directories(true);
         Self {
             root: Arc::new(root),
+            files,
         }
     }
 }
@@ -38,11 +45,9 @@ const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 /// The fallback handler of the whole app: everything that is not an API or health route.
 pub async fn serve(State(web): State<WebRoot>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let files = ServeDir::new(web.root.as_ref())
-        .precompressed_br()
-        .precompressed_gzip()
-        .append_index_html_on_directories(true);
-    let mut response = match files
+    let mut response = match web
+        .files
+        .clone()
         .oneshot(Request::from_parts(parts.clone(), body))
         .await
     {

@@ -109,7 +109,7 @@ pub const POINTS_PER_WIN: i64 = 3;
 pub const POINTS_PER_DRAW: i64 = 1;
 
 /// Ranked results of one player (matches against the computer only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Standing {
     pub played: i64,
     pub wins: i64,

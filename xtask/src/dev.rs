@@ -9,7 +9,9 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use pg_harness::{Cluster, ClusterOptions};
 
-use crate::process::{cargo, describe, run_command, target_dir, workspace_root};
+use crate::process::{
+    cargo, describe, run_command, target_dir, workspace_root, write_random_secret,
+};
 
 #[derive(Debug, Args)]
 pub struct DevArgs {
@@ -23,7 +25,10 @@ pub struct DevArgs {
 
 pub fn run(args: DevArgs) -> anyhow::Result<()> {
     run_command(cargo().args(["build", "--locked", "--package", "stellar-heads-backend"]))?;
-    let state = tempfile_dir()?;
+    // Private files of this run (the token secret), deleted however the run ends.
+    let state = tempfile::Builder::new()
+        .prefix("stellar-heads-dev-")
+        .tempdir()?;
     // A throwaway database unless the developer brings one.
     let (database_url, _cluster) = match std::env::var("DATABASE_URL") {
         Ok(url) => (url, None),
@@ -39,10 +44,8 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     let secret_file = match std::env::var_os("STELLAR_HEADS_JWT_SECRET_FILE") {
         Some(file) => PathBuf::from(file),
         None => {
-            let file = state.join("jwt-secret");
-            let mut secret = [0u8; 48];
-            getrandom(&mut secret)?;
-            std::fs::write(&file, hex(&secret))?;
+            let file = state.path().join("jwt-secret");
+            write_random_secret(&file)?;
             file
         }
     };
@@ -75,27 +78,8 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         let _ = kill(pid, Signal::SIGTERM);
     })?;
     let status = child.wait()?;
-    std::fs::remove_dir_all(&state).ok();
     if !status.success() {
         bail!("the backend exited with {status}");
     }
     Ok(())
-}
-
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("stellar-heads-dev-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-    Ok(dir)
-}
-
-fn getrandom(buffer: &mut [u8]) -> anyhow::Result<()> {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom")?.read_exact(buffer)?;
-    Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::process::{describe, run_command, target_dir, workspace_root};
+use crate::process::{describe, run_command, target_dir, workspace_root, write_random_secret};
 
 /// Installs missing web tools (idempotent and quick when everything is there).
 pub fn install_tools() -> anyhow::Result<()> {
@@ -48,7 +48,7 @@ fn free_port() -> anyhow::Result<u16> {
 fn start_backend(web_root: &Path, database_url: &str) -> anyhow::Result<(Backend, String)> {
     let dir = tempfile::tempdir()?;
     let secret = dir.path().join("jwt-secret");
-    std::fs::write(&secret, format!("{:x}{:x}", rand_u128()?, rand_u128()?))?;
+    write_random_secret(&secret)?;
     let port = free_port()?;
     let address = format!("127.0.0.1:{port}");
     let mut command = Command::new(target_dir().join("debug/stellar-heads-backend"));
@@ -72,13 +72,6 @@ fn start_backend(web_root: &Path, database_url: &str) -> anyhow::Result<(Backend
         std::thread::sleep(Duration::from_millis(100));
     }
     Ok((backend, format!("http://{address}")))
-}
-
-fn rand_u128() -> anyhow::Result<u128> {
-    use std::io::Read;
-    let mut bytes = [0u8; 16];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    Ok(u128::from_le_bytes(bytes))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {

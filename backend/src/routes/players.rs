@@ -57,14 +57,6 @@ pub async fn stats(
         wallet_address: profile.wallet_address,
         verified: profile.verified,
         rank,
-        standing: standing.map(Standing::from).unwrap_or(Standing {
-            played: 0,
-            wins: 0,
-            draws: 0,
-            losses: 0,
-            goals_for: 0,
-            goals_against: 0,
-            points: 0,
-        }),
+        standing: standing.map(Standing::from).unwrap_or_default(),
     }))
 }

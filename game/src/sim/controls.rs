@@ -63,7 +63,6 @@ pub fn apply_controls(
                 ball_velocity.0 = kicked;
             }
         }
-        player.previous_input = bits;
     }
 }
 

@@ -125,7 +125,7 @@ impl Plugin for SimulationPlugin {
         app.add_plugins(PhysicsPlugins::default())
             .insert_resource(Time::<Fixed>::from_hz(TICK_HZ))
             .insert_resource(Gravity(Vec2::NEG_Y * constants::GRAVITY))
-            // One solver pass per tick keeps the step cheap; substeps keep contacts stable.
+            // Substeps keep the heads' and ball's contacts stable at a 60 Hz tick.
             .insert_resource(SubstepCount(8))
             .init_resource::<MatchSettings>()
             .init_resource::<MatchState>()
@@ -184,8 +184,6 @@ pub struct Player {
     pub rising_from_jump: bool,
     /// Ticks until the next kick is allowed.
     pub kick_cooldown: u32,
-    /// The held bits of the previous tick.
-    pub previous_input: u8,
 }
 
 impl Player {
@@ -195,7 +193,6 @@ impl Player {
             airborne_ticks: 0,
             rising_from_jump: false,
             kick_cooldown: 0,
-            previous_input: 0,
         }
     }
 

@@ -11,6 +11,29 @@ use super::{
     Ball, GoalScored, InputLog, MatchEnded, MatchSettings, Player, ReplaySource, TickInputs,
 };
 
+/// The heads and the ball, as the reset after a goal and at kickoff moves them.
+type PlayerBodies<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static mut Player,
+        &'static mut Position,
+        &'static mut LinearVelocity,
+        &'static mut AngularVelocity,
+    ),
+    Without<Ball>,
+>;
+type BallBody<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static mut Position,
+        &'static mut LinearVelocity,
+        &'static mut AngularVelocity,
+    ),
+    With<Ball>,
+>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MatchPhase {
     /// Before the first kickoff: the title screen.
@@ -78,16 +101,8 @@ pub fn start_requested_match(
     mut log: ResMut<InputLog>,
     mut inputs: ResMut<TickInputs>,
     mut memory: ResMut<super::ai::AiMemory>,
-    mut players: Query<
-        (
-            &mut Player,
-            &mut Position,
-            &mut LinearVelocity,
-            &mut AngularVelocity,
-        ),
-        Without<Ball>,
-    >,
-    mut ball: Query<(&mut Position, &mut LinearVelocity, &mut AngularVelocity), With<Ball>>,
+    mut players: PlayerBodies<'_, '_>,
+    mut ball: BallBody<'_, '_>,
 ) {
     let Some(StartMatch(requested)) = requests.read().last().copied() else {
         return;
@@ -105,18 +120,7 @@ pub fn start_requested_match(
     reset_positions(&mut players, &mut ball);
 }
 
-fn reset_positions(
-    players: &mut Query<
-        (
-            &mut Player,
-            &mut Position,
-            &mut LinearVelocity,
-            &mut AngularVelocity,
-        ),
-        Without<Ball>,
-    >,
-    ball: &mut Query<(&mut Position, &mut LinearVelocity, &mut AngularVelocity), With<Ball>>,
-) {
+fn reset_positions(players: &mut PlayerBodies<'_, '_>, ball: &mut BallBody<'_, '_>) {
     for (mut player, mut position, mut velocity, mut spin) in players.iter_mut() {
         *player = Player::new(player.side);
         position.0 = player_start(player.side);
@@ -152,16 +156,8 @@ pub fn advance_phase(
     settings: Res<MatchSettings>,
     mut goals: EventWriter<GoalScored>,
     mut ended: EventWriter<MatchEnded>,
-    mut players: Query<
-        (
-            &mut Player,
-            &mut Position,
-            &mut LinearVelocity,
-            &mut AngularVelocity,
-        ),
-        Without<Ball>,
-    >,
-    mut ball: Query<(&mut Position, &mut LinearVelocity, &mut AngularVelocity), With<Ball>>,
+    mut players: PlayerBodies<'_, '_>,
+    mut ball: BallBody<'_, '_>,
 ) {
     if state.paused {
         return;

@@ -3,7 +3,6 @@
 //! R restarts.
 
 use bevy::prelude::*;
-use protocol::messages::Side;
 use protocol::{Difficulty, GameMode, Outcome};
 
 use super::Lineup;
@@ -309,7 +308,6 @@ fn update_texts(
     let seconds_left = state.ticks_left(&settings).div_ceil(60);
     for (label, mut text) in &mut labels {
         let value = match label {
-            Label::Score => format!("{} - {}", state.score[0], state.score[1]),
             Label::Clock => format!("{}:{:02}", seconds_left / 60, seconds_left % 60),
             Label::LeftName => lineup.player_name.clone(),
             Label::RightName => opponent_name(lineup.mode),
@@ -339,10 +337,7 @@ fn update_texts(
                     (GameMode::LocalTwoPlayer, Outcome::Loss) => "PLAYER 2 WINS!".into(),
                 }
             }
-            Label::FinalScore => {
-                let scorer = |side: Side| state.goals(side);
-                format!("{} - {}", scorer(Side::Left), scorer(Side::Right))
-            }
+            Label::Score | Label::FinalScore => format!("{} - {}", state.score[0], state.score[1]),
         };
         if text.0 != value {
             text.0 = value;
