@@ -11,7 +11,8 @@
 #    dump named *.failed, where retention never counts it as good.
 # 4. Deletes all but the newest $KEEP verified dumps.
 #
-# Restore: pg_restore --clean --if-exists --no-owner --dbname stellar_heads FILE.dump
+# Restore (with the service stopped), as postgres:
+#   pg_restore --clean --if-exists --no-owner --role=stellar-heads --dbname stellar-heads FILE.dump
 #
 # Settings (environment): DATABASE (default stellar_heads), BACKUP_DIR (required), KEEP
 # (default 7), and libpq's PGHOST/PGUSER for the connection.
@@ -35,7 +36,7 @@ counts_sql="SELECT string_agg(format('%s=%s', t, (xpath('/row/c/text()',
 cleanup() {
   rm -f "$partial"
   dropdb --if-exists "$scratch" 2>/dev/null || true
-  [[ -n "${PSQL_PID:-}" ]] && kill "$PSQL_PID" 2>/dev/null || true
+  if [[ -n "${PSQL_PID:-}" ]]; then kill "$PSQL_PID" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
@@ -48,7 +49,8 @@ read -r expected <&"${PSQL[0]}"
 
 pg_dump --format=custom --snapshot="$snapshot" --file="$partial" --dbname "$database"
 echo "COMMIT;" >&"${PSQL[1]}"
-exec {PSQL[1]}>&-
+psql_input="${PSQL[1]}"
+exec {psql_input}>&-
 wait "$PSQL_PID" || true
 sync "$partial"
 mv "$partial" "$final"

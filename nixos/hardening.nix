@@ -6,10 +6,9 @@
 # the local PostgreSQL through another. So it can run without any network at all. When the
 # operator points it at a database over TCP (`networked = true`), exactly that is relaxed:
 # the IP address families and the network namespace.
-{
-  networked ? false,
-  # With `networked`: the addresses (or CIDR ranges) of the database; nothing else is reachable.
-  databaseAddresses ? [ ],
+{ networked ? false
+, # With `networked`: the addresses (or CIDR ranges) of the database; nothing else is reachable.
+  databaseAddresses ? [ ]
 }:
 {
   # Identity: a system user with no privileges and nothing to escalate to (static rather than
@@ -63,4 +62,4 @@
   RestrictAddressFamilies = if networked then [ "AF_UNIX" "AF_INET" "AF_INET6" ] else [ "AF_UNIX" ];
   IPAddressDeny = "any";
 }
-// (if networked then { IPAddressAllow = databaseAddresses; } else { })
+  // (if networked then { IPAddressAllow = databaseAddresses; } else { })

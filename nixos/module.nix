@@ -1,13 +1,13 @@
 # services.stellar-heads: the game server behind nginx with ACME TLS, a local PostgreSQL
 # reached by peer authentication, and verified backups.
 #
-# Work in progress for the NixOS module issue: not yet evaluated against nixpkgs nor covered
-# by the VM test (nixos/tests/), which arrive with the flake.
-{
-  config,
-  lib,
-  pkgs,
-  ...
+# The plain-data parts (hardening.nix, nginx.nix, backup.sh) are checked offline by
+# scripts/check-deploy.sh; the module's logic by nixos/tests/eval.nix; all of it together by the
+# VM test (nixos/tests/stellar-heads.nix).
+{ config
+, lib
+, pkgs
+, ...
 }:
 let
   inherit (lib)
@@ -31,6 +31,9 @@ let
     networked = !cfg.database.createLocally;
     databaseAddresses = cfg.database.addresses;
   };
+
+  defaults = import ./defaults.nix;
+  nginxSite = import ./nginx.nix { inherit socket; };
 
   backupScript = pkgs.writeShellApplication {
     name = "${name}-backup";
@@ -141,17 +144,17 @@ in
       };
       calendar = mkOption {
         type = types.str;
-        default = "*-*-* 03:15:00";
+        default = defaults.backup.calendar;
         description = "When to back up (systemd.time(7) calendar event).";
       };
       directory = mkOption {
         type = types.str;
-        default = "/var/backup/stellar-heads";
+        default = defaults.backup.directory;
         description = "Where dumps are kept (mode 0700, files 0600).";
       };
       keep = mkOption {
         type = types.ints.positive;
-        default = 7;
+        default = defaults.backup.keep;
         description = "How many verified dumps to keep.";
       };
     };
@@ -239,43 +242,14 @@ in
       recommendedOptimisation = mkDefault true;
       recommendedProxySettings = mkDefault true;
       additionalModules = [ pkgs.nginxModules.brotli ];
-      # Sign-up and sign-in: a strict budget per client, before the request reaches the app.
-      appendHttpConfig = ''
-        limit_req_zone $binary_remote_addr zone=stellar_heads_auth:10m rate=20r/m;
-      '';
+      # Locations, rate limits and headers: nixos/nginx.nix (checked with `nginx -t` in CI).
+      appendHttpConfig = nginxSite.httpConfig;
       virtualHosts.${cfg.domain} = {
         enableACME = mkDefault true;
         forceSSL = mkDefault true;
         root = "${cfg.webRoot}";
-        extraConfig = ''
-          add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;
-          add_header X-Content-Type-Options nosniff always;
-          gzip_static on;
-          brotli_static on;
-        '';
-        locations = {
-          # Content-hashed assets never change.
-          "~ \"-[0-9a-f]{16}(_bg)?\\.(js|wasm|css)$\"".extraConfig = ''
-            add_header Cache-Control "public, max-age=31536000, immutable" always;
-            add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;
-            add_header X-Content-Type-Options nosniff always;
-            try_files $uri =404;
-          '';
-          # Any other file: exactly that file, or 404 (never index.html for a missing script).
-          "~ \\.[A-Za-z0-9]+$".tryFiles = "$uri =404";
-          # Page navigations: the single-page app.
-          "/".tryFiles = "$uri /index.html";
-          "/api/" = {
-            proxyPass = "http://unix:${socket}:";
-          };
-          "/api/auth/" = {
-            proxyPass = "http://unix:${socket}:";
-            extraConfig = ''
-              limit_req zone=stellar_heads_auth burst=10 nodelay;
-              limit_req_status 429;
-            '';
-          };
-        };
+        extraConfig = nginxSite.serverConfig;
+        inherit (nginxSite) locations;
       };
     };
 
@@ -292,7 +266,7 @@ in
       description = "Back up and verify the Stellar Heads database";
       after = [ "postgresql.target" ];
       requires = [ "postgresql.target" ];
-      # Restore: pg_restore --clean --if-exists --no-owner --dbname stellar-heads FILE.dump
+      # Restore: see the README (pg_restore --clean --if-exists --no-owner --role=stellar-heads).
       environment = {
         DATABASE = name;
         BACKUP_DIR = cfg.backup.directory;

@@ -38,24 +38,13 @@ if [[ "$locked" != "$installed" ]]; then
 fi
 
 size() { stat -c %s "$1"; }
-started=$SECONDS
+source "$root/scripts/lib/stamp.sh"
 
 if [[ -z "$wasm_in" ]]; then
-  # The wasm32 standard library: rustup's or fenix's when installed; otherwise build it
-  # from source with Debian's rustc-web (RUSTC_BOOTSTRAP only on this command).
-  rustflags='--cfg getrandom_backend="wasm_js"'
-  if [[ -d "$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null)" ]]; then
-    RUSTFLAGS="$rustflags" cargo build --locked --profile "$profile" \
-      --target wasm32-unknown-unknown --package stellar-heads-game
-  elif [[ -x /usr/bin/rustc && -d /usr/lib/rustlib/src/rust ]]; then
-    echo "build-game: no prebuilt wasm32 std; building it from source with $(/usr/bin/rustc --version)" >&2
-    RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags" /usr/bin/cargo build --locked \
-      --profile "$profile" --target wasm32-unknown-unknown --package stellar-heads-game \
-      -Zbuild-std=std,panic_abort
-  else
-    echo "build-game: no wasm32 standard library (rustup target add wasm32-unknown-unknown, or Debian's rustc-web and rust-web-src)" >&2
-    exit 1
-  fi
+  # The wasm32 standard library: see lib/wasm-toolchain.sh.
+  source "$root/scripts/lib/wasm-toolchain.sh"
+  wasm_env cargo build --locked --profile "$profile" --target wasm32-unknown-unknown \
+    --package stellar-heads-game
   wasm_in="$target_dir/wasm32-unknown-unknown/$profile/$crate.wasm"
 fi
 
@@ -94,7 +83,7 @@ done
 
 report="$out/size-report.txt"
 {
-  echo "game web build ($profile), $(date -u +%Y-%m-%dT%H:%M:%SZ), $((SECONDS - started)) s"
+  echo "game web build ($profile), $(build_stamp)"
   printf '%-28s %12s\n' "raw (cargo)" "$(size "$wasm_in")"
   printf '%-28s %12s\n' "after wasm-bindgen" "$(size "$work/${crate}_bg.wasm")"
   printf '%-28s %12s\n' "after wasm-opt -Oz" "$(size "$out/$wasm_name")"

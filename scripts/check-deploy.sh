@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Offline checks of the deployment (issue: the NixOS module): every .nix file parses; the
-# service's hardening (nixos/hardening.nix) rendered into a unit file passes
-# `systemd-analyze verify` without a single warning and scores at most 0.5 exposure (1.0
-# when the database is reached over TCP) in `systemd-analyze security`.
-# Needs nix-instantiate (Debian's nix-bin) and systemd-analyze. Usage: check-deploy.sh BACKEND_BINARY
+# Offline checks of the deployment (the NixOS module's plain-data parts):
+#   - every .nix file parses;
+#   - the service's hardening (nixos/hardening.nix) rendered into a unit file passes
+#     `systemd-analyze verify` without a single warning and scores at most 0.5 exposure (1.0
+#     when the database is reached over TCP) in `systemd-analyze security`;
+#   - the backup timer's default calendar is valid (`systemd-analyze calendar`);
+#   - the site's nginx settings (nixos/nginx.nix) pass `nginx -t` in a minimal config;
+#   - the module's logic (nixos/tests/eval.nix) when NIXPKGS_LIB names a nixpkgs `lib`;
+#   - shellcheck passes on every shell script (the flake's writeShellApplication runs it too,
+#     on the backup script and `nix run`'s script, and fails their build on any finding).
+# The backup script itself runs against a real PostgreSQL in backend/tests/backup.rs.
+# Needs nix-instantiate (Debian's nix-bin), systemd-analyze, nginx, openssl and shellcheck.
+# Usage: check-deploy.sh BACKEND_BINARY
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 binary="$(realpath "${1:?usage: check-deploy.sh BACKEND_BINARY}")"
@@ -29,3 +37,32 @@ check_unit() { # name, nix arguments, threshold (exposure x 10)
 }
 check_unit local-database "{ }" "${LOCAL_THRESHOLD:-5}"
 check_unit tcp-database '{ networked = true; databaseAddresses = [ "192.0.2.10" ]; }' 10
+
+# The backup timer's default calendar (the module reads it from nixos/defaults.nix).
+calendar="$(nix_eval --eval --strict --json -E "(import $root/nixos/defaults.nix).backup.calendar" | python3 -c 'import json,sys; print(json.load(sys.stdin))')"
+systemd-analyze calendar "$calendar" >/dev/null 2>"$work/calendar.err" \
+  || { echo "check-deploy: backup calendar '$calendar':"; cat "$work/calendar.err"; exit 1; }
+echo "check-deploy: backup calendar '$calendar' is valid"
+
+# nginx: the site's locations and headers in a minimal config, with a throwaway certificate.
+mkdir -p "$work/nginx/root"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=heads.example \
+  -keyout "$work/nginx/key.pem" -out "$work/nginx/cert.pem" 2>/dev/null
+nix_eval --eval --strict --json -E "import $root/nixos/nginx.nix { socket = \"/run/stellar-heads/api.sock\"; }" > "$work/nginx.json"
+python3 "$root/nixos/checks/render-nginx.py" "$work/nginx.json" "$work/nginx" "$work/nginx/root" > "$work/nginx/nginx.conf"
+if ! nginx -t -q -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" 2>"$work/nginx.err"; then
+  echo "check-deploy: nginx -t:"; cat "$work/nginx.err"; cat -n "$work/nginx/nginx.conf"; exit 1
+fi
+echo "check-deploy: nginx accepts the site's configuration"
+
+# Module logic, with nixpkgs' lib (not available offline: say so rather than pass silently).
+if [[ -n "${NIXPKGS_LIB:-}" ]]; then
+  result="$(nix_eval --eval --strict --json "$root/nixos/tests/eval.nix" --arg lib "import $NIXPKGS_LIB")"
+  echo "check-deploy: module evaluation tests: $result"
+else
+  echo "check-deploy: SKIPPED the module evaluation tests (nixos/tests/eval.nix): set NIXPKGS_LIB to a nixpkgs lib directory (e.g. a checkout of nix-community/nixpkgs.lib's lib/) to run them"
+fi
+
+mapfile -d '' scripts < <(git -C "$root" ls-files -z --cached --others --exclude-standard '*.sh' | sed -z "s|^|$root/|")
+shellcheck --shell=bash "${scripts[@]}" || { echo "check-deploy: shellcheck found problems"; exit 1; }
+echo "check-deploy: shellcheck passes on ${#scripts[@]} shell scripts"

@@ -4,6 +4,7 @@
 #   - a wasm32 standard library: rustup's target when it can be had, else Debian's rustc-web
 #     with its sources (scripts/build-game.sh then builds std from source);
 #   - wasm-bindgen-cli at exactly the version in Cargo.lock (crates.io);
+#   - trunk 0.21.14 (crates.io; the newest that builds with Rust 1.95) for the site;
 #   - wasm-opt from binaryen 132 (npm; Debian's binaryen 108 is too old for reference types);
 #   - brotli and gzip; Chromium and playwright-core for the browser tests.
 # Installed tools live outside the clone (~/.cargo/bin, ~/.cache/stellar-heads/tools), so
@@ -13,6 +14,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="${XDG_CACHE_HOME:-$HOME/.cache}/stellar-heads/tools"
 export PATH="$PATH:$HOME/.cargo/bin:$tools/node_modules/.bin"
 binaryen_version=132.0.0
+trunk_version=0.21.14
 
 apt_packages=()
 wasm_std="$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
@@ -36,6 +38,10 @@ if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$locked" ]]
   cargo install wasm-bindgen-cli --version "$locked"
 fi
 
+if [[ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$trunk_version" ]]; then
+  cargo install trunk --version "$trunk_version" --locked
+fi
+
 mkdir -p "$tools"
 if [[ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${binaryen_version%%.*}" ]]; then
   (cd "$tools" && npm install --no-audit --no-fund --silent "binaryen@$binaryen_version")
@@ -44,4 +50,6 @@ fi
 # playwright-core (pinned in tests/browser/package-lock.json); it drives Debian's Chromium and
 # never downloads a browser of its own.
 (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
-echo "install-web-tools: ready (wasm-bindgen $locked, $(wasm-opt --version))"
+# Freighter's library, shipped with the site.
+(cd "$root/frontend" && npm ci --no-audit --no-fund --silent)
+echo "install-web-tools: ready (wasm-bindgen $locked, $(wasm-opt --version), $(trunk --version))"

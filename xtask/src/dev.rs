@@ -9,21 +9,32 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use pg_harness::{Cluster, ClusterOptions};
 
-use crate::process::{
-    cargo, describe, run_command, target_dir, workspace_root, write_random_secret,
-};
+use crate::process::{cargo, describe, run_command, target_dir, write_random_secret};
+use crate::web;
 
 #[derive(Debug, Args)]
 pub struct DevArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: String,
-    /// The built web root to serve (default: `dist/` when it has an index.html).
+    /// Serve this already built web root instead of building `dist/`.
     #[arg(long)]
     web_root: Option<PathBuf>,
+    /// Serve the API only, without building or serving the site.
+    #[arg(long, conflicts_with = "web_root")]
+    api_only: bool,
 }
 
 pub fn run(args: DevArgs) -> anyhow::Result<()> {
+    // The site and the game, built (or found up to date) the way CI builds them.
+    let web_root = match (args.api_only, args.web_root) {
+        (true, _) => None,
+        (false, Some(root)) => Some(root),
+        (false, None) => {
+            web::install_tools()?;
+            Some(web::build_web()?)
+        }
+    };
     run_command(cargo().args(["build", "--locked", "--package", "stellar-heads-backend"]))?;
     // Private files of this run (the token secret), deleted however the run ends.
     let state = tempfile::Builder::new()
@@ -49,10 +60,6 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
             file
         }
     };
-    let web_root = args.web_root.or_else(|| {
-        let dist = workspace_root().join("dist");
-        dist.join("index.html").is_file().then_some(dist)
-    });
     let mut backend = Command::new(target_dir().join("debug/stellar-heads-backend"));
     backend
         .env("DATABASE_URL", &database_url)
@@ -63,7 +70,7 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         Some(root) => {
             backend.env("STELLAR_HEADS_WEB_ROOT", root);
         }
-        None => eprintln!("xtask: no built web root (dist/index.html): serving the API only"),
+        None => eprintln!("xtask: serving the API only"),
     }
     eprintln!("xtask: $ {}", describe(&backend));
     let mut child = backend.spawn().context("cannot start the backend")?;

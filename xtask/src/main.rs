@@ -7,6 +7,7 @@
 //! - `cargo xtask bench`: throughput and latency of the API, as ratios to a static endpoint.
 
 mod bench;
+mod deploy;
 mod dev;
 mod process;
 mod test;
@@ -31,7 +32,7 @@ enum Task {
     /// Benchmark the release server: leaderboard and match storage against a static
     /// baseline endpoint of the same server, in one run.
     Bench(bench::BenchArgs),
-    /// Build the web root into dist/ (the game into dist/game).
+    /// Build the web root into dist/: the site, and the game in dist/game.
     BuildWeb,
 }
 
@@ -42,7 +43,7 @@ fn main() -> anyhow::Result<()> {
         Task::Bench(args) => bench::run(args),
         Task::BuildWeb => {
             web::install_tools()?;
-            web::build_game().map(|_| ())
+            web::build_web().map(|_| ())
         }
     }
 }

@@ -1,6 +1,6 @@
-//! `cargo xtask test`: formatting, lints, every Rust test, then the web build and the browser
-//! tests, with one throwaway PostgreSQL cluster shared by all of them (each Rust test still
-//! gets its own database).
+//! `cargo xtask test`: formatting, lints, every Rust test, the offline Nix and deployment
+//! checks, then the web build and the browser tests, with one throwaway PostgreSQL cluster
+//! shared by all of them (each Rust test still gets its own database).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -10,7 +10,7 @@ use clap::Args;
 use pg_harness::{ADMIN_URL_VAR, Cluster, ClusterOptions};
 
 use crate::process::{cargo, describe, run_command};
-use crate::web;
+use crate::{deploy, web};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -21,8 +21,11 @@ pub struct TestArgs {
     #[arg(long)]
     no_browser: bool,
     /// Only the web build and the browser tests.
-    #[arg(long, conflicts_with_all = ["no_browser"])]
+    #[arg(long, conflicts_with_all = ["no_browser", "no_deploy"])]
     only_browser: bool,
+    /// Skip the offline Nix and deployment checks.
+    #[arg(long)]
+    no_deploy: bool,
 }
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
@@ -53,11 +56,14 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
             .args(["test", "--workspace", "--locked"])
             .env(ADMIN_URL_VAR, cluster.admin_url());
         totals = run_counting(&mut command, cargo_summary)?;
+        if !args.no_deploy {
+            deploy::checks()?;
+        }
     }
     if !args.no_browser {
         web::install_tools()?;
-        let game = web::build_game()?;
-        let browser = web::browser_tests(&game, &cluster.admin_url())?;
+        let dist = web::build_web()?;
+        let browser = web::browser_tests(&dist, &cluster.admin_url())?;
         totals.passed += browser.passed;
         totals.failed += browser.failed;
     }

@@ -1,4 +1,5 @@
-//! The web build (`scripts/build-game.sh`, the one definition of it) and the browser tests,
+//! The web build (`scripts/build-game.sh` and `scripts/build-frontend.sh`, the one definition
+//! of it) and the browser tests,
 //! which run against the real backend serving the built files.
 
 use std::path::{Path, PathBuf};
@@ -16,11 +17,14 @@ pub fn install_tools() -> anyhow::Result<()> {
     ))
 }
 
-/// Builds the game into `dist/game`.
-pub fn build_game() -> anyhow::Result<PathBuf> {
-    let out = workspace_root().join("dist/game");
-    run_command(Command::new(workspace_root().join("scripts/build-game.sh")).arg(&out))?;
-    Ok(out)
+/// Builds the whole web root into `dist/`: the game into `dist/game`, the site around it.
+pub fn build_web() -> anyhow::Result<PathBuf> {
+    let dist = workspace_root().join("dist");
+    run_command(
+        Command::new(workspace_root().join("scripts/build-game.sh")).arg(dist.join("game")),
+    )?;
+    run_command(Command::new(workspace_root().join("scripts/build-frontend.sh")).arg(&dist))?;
+    Ok(dist)
 }
 
 /// A running backend serving a web root, stopped when dropped.
@@ -88,20 +92,15 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the browser tests against the backend serving `game` (and the test host page),
-/// with a fresh database in the cluster at `admin_url`.
-pub fn browser_tests(game: &Path, database_url: &str) -> anyhow::Result<crate::test::Totals> {
+/// Runs the browser tests against the backend serving the web root `dist` (plus the game's
+/// test host page), with the database at `database_url`.
+pub fn browser_tests(dist: &Path, database_url: &str) -> anyhow::Result<crate::test::Totals> {
     let root = tempfile::tempdir()?;
     let tests = workspace_root().join("tests/browser");
+    copy_dir(dist, root.path())?;
     copy_dir(
         &tests.join("fixtures/game-host"),
         &root.path().join("game-host"),
-    )?;
-    copy_dir(game, &root.path().join("game"))?;
-    // The backend serves a web root only if it has a home page.
-    std::fs::write(
-        root.path().join("index.html"),
-        "<!doctype html><title>Stellar Heads test root</title>",
     )?;
     let (_backend, url) = start_backend(root.path(), database_url)?;
     let mut command = Command::new("node");

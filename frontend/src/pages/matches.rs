@@ -1,0 +1,156 @@
+//! "My matches": the player's standing and every stored match, newest first.
+
+use protocol::api::{PlayerStats, StoredMatch};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+use yew_router::prelude::Link;
+
+use crate::api::{self, ApiError};
+use crate::components::notice::{Notice, Tone};
+use crate::components::require_session::RequireSession;
+use crate::format;
+use crate::route::Route;
+use crate::session::{SESSION_ENDED, Session, SessionAction, use_session};
+
+#[function_component(Matches)]
+pub fn matches() -> Html {
+    html! { <RequireSession render={Callback::from(|session: Session| html! { <MatchesOf {session} /> })} /> }
+}
+
+#[derive(Debug, Properties, PartialEq)]
+struct MatchesOfProps {
+    session: Session,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct History {
+    matches: Vec<StoredMatch>,
+    next_cursor: Option<String>,
+    loaded: bool,
+}
+
+#[function_component(MatchesOf)]
+fn matches_of(props: &MatchesOfProps) -> Html {
+    let session = use_session();
+    let history = use_state(History::default);
+    let stats = use_state(|| None::<PlayerStats>);
+    let error = use_state(|| None::<ApiError>);
+    let loading = use_state(|| false);
+
+    // Loads the page after `cursor` (the first page when `None`) and appends it.
+    let load = {
+        let (history, error, loading, session) = (
+            history.clone(),
+            error.clone(),
+            loading.clone(),
+            session.clone(),
+        );
+        let token = props.session.token.clone();
+        Callback::from(move |cursor: Option<String>| {
+            let (history, error, loading, session, token) = (
+                history.clone(),
+                error.clone(),
+                loading.clone(),
+                session.clone(),
+                token.clone(),
+            );
+            loading.set(true);
+            spawn_local(async move {
+                match api::my_matches(&token, cursor.as_deref()).await {
+                    Ok(page) => {
+                        let mut next = (*history).clone();
+                        next.matches.extend(page.matches);
+                        next.next_cursor = page.next_cursor;
+                        next.loaded = true;
+                        history.set(next);
+                    }
+                    Err(rejected) if rejected.is_session_rejected() => {
+                        session.dispatch(SessionAction::Rejected(SESSION_ENDED.to_owned()))
+                    }
+                    Err(failed) => error.set(Some(failed)),
+                }
+                loading.set(false);
+            });
+        })
+    };
+    {
+        let (load, stats, address) = (
+            load.clone(),
+            stats.clone(),
+            props.session.player.wallet_address,
+        );
+        use_effect_with((), move |_| {
+            load.emit(None);
+            spawn_local(async move {
+                if let Ok(found) = api::player_stats(&address).await {
+                    stats.set(Some(found));
+                }
+            });
+        });
+    }
+
+    let summary = match &*stats {
+        Some(stats) => {
+            let s = &stats.standing;
+            let rank = stats
+                .rank
+                .map_or("unranked".to_owned(), |rank| format!("#{rank}"));
+            html! {
+                <dl class="stats" id="stats">
+                    <div><dt>{ "Rank" }</dt><dd id="stats-rank">{ rank }</dd></div>
+                    <div><dt>{ "Played" }</dt><dd>{ s.played }</dd></div>
+                    <div><dt>{ "Won" }</dt><dd>{ s.wins }</dd></div>
+                    <div><dt>{ "Drawn" }</dt><dd>{ s.draws }</dd></div>
+                    <div><dt>{ "Lost" }</dt><dd>{ s.losses }</dd></div>
+                    <div><dt>{ "Points" }</dt><dd>{ s.points }</dd></div>
+                </dl>
+            }
+        }
+        None => Html::default(),
+    };
+    let rows = history.matches.iter().map(|played| {
+        html! {
+            <tr data-match-id={played.match_id.to_string()}>
+                <td>{ format::date_time(played.played_at) }</td>
+                <td>{ format::mode(played.mode) }</td>
+                <td class="score">{ format!("{} – {}", played.player_score, played.opponent_score) }</td>
+                <td><span class={classes!("outcome", played.outcome.as_str())}>{ format::outcome(played.outcome) }</span></td>
+                <td>{ format::duration(played.duration_ticks) }</td>
+            </tr>
+        }
+    });
+    let more = {
+        let (load, cursor) = (load.clone(), history.next_cursor.clone());
+        Callback::from(move |_: MouseEvent| load.emit(cursor.clone()))
+    };
+    html! {
+        <section class="card wide" id="my-matches">
+            <h1>{ "My matches" }</h1>
+            { summary }
+            if let Some(failed) = &*error {
+                <Notice tone={Tone::Error}>{ failed.message() }</Notice>
+            }
+            if history.loaded && history.matches.is_empty() {
+                <p class="empty">{ "No matches yet. " }<Link<Route> to={Route::Play}>{ "Play your first one" }</Link<Route>>{ "." }</p>
+            } else if !history.matches.is_empty() {
+                <table class="table matches">
+                    <thead>
+                        <tr>
+                            <th scope="col">{ "When" }</th>
+                            <th scope="col">{ "Mode" }</th>
+                            <th scope="col">{ "Score" }</th>
+                            <th scope="col">{ "Result" }</th>
+                            <th scope="col">{ "Length" }</th>
+                        </tr>
+                    </thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            }
+            if *loading {
+                <p class="muted">{ "Loading…" }</p>
+            } else if history.next_cursor.is_some() {
+                <button class="button" id="older-matches" onclick={more}>{ "Older matches" }</button>
+            }
+        </section>
+    }
+}

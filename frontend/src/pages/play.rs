@@ -1,0 +1,391 @@
+//! The game page: the game in an iframe, told who plays and how, and every finished match
+//! stored through the API (kept on the device until it is).
+
+use std::rc::Rc;
+
+use protocol::api::{MatchSubmission, StoredMatch};
+use protocol::messages::{GameToPage, PROTOCOL_VERSION, PageToGame, PlayerIdentity};
+use protocol::rules::{Difficulty, GameMode, Outcome};
+use web_sys::HtmlIFrameElement;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+use yew_router::prelude::Link;
+
+use crate::api;
+use crate::components::controls::Controls;
+use crate::components::notice::{Notice, Tone};
+use crate::components::require_session::RequireSession;
+use crate::format;
+use crate::game_frame;
+use crate::pending::{self, PendingMatch};
+use crate::route::Route;
+use crate::session::{SESSION_ENDED, Session, SessionAction, SessionHandle, use_session};
+
+const MODES: [GameMode; 4] = [
+    GameMode::VsComputer {
+        difficulty: Difficulty::Easy,
+    },
+    GameMode::VsComputer {
+        difficulty: Difficulty::Normal,
+    },
+    GameMode::VsComputer {
+        difficulty: Difficulty::Hard,
+    },
+    GameMode::LocalTwoPlayer,
+];
+
+#[function_component(Play)]
+pub fn play() -> Html {
+    html! { <RequireSession render={Callback::from(|session: Session| html! { <PlayAs {session} /> })} /> }
+}
+
+/// Where the last finished match stands.
+#[derive(Debug, Clone, PartialEq)]
+enum MatchResult {
+    Saving {
+        outcome: Outcome,
+        submission: MatchSubmission,
+    },
+    Saved {
+        stored: StoredMatch,
+        rank: Option<i64>,
+    },
+    Failed {
+        pending: PendingMatch,
+        message: String,
+        /// Still on the device, to be sent again.
+        kept: bool,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct PlayState {
+    /// Chosen before the game loads; `None` shows the choice.
+    mode: Option<GameMode>,
+    game_ready: bool,
+    /// The game speaks another protocol version (a stale cached page, say).
+    incompatible: Option<u32>,
+    score: (u8, u8),
+    result: Option<MatchResult>,
+    /// Matches from an earlier visit stored when this page opened.
+    recovered: usize,
+}
+
+enum PlayAction {
+    Choose(Option<GameMode>),
+    GameReady(u32),
+    Score(u8, u8),
+    Finished(Outcome, MatchSubmission),
+    Saved(StoredMatch, Option<i64>),
+    Failed(PendingMatch, String, bool),
+    Recovered(usize),
+}
+
+impl Reducible for PlayState {
+    type Action = PlayAction;
+
+    fn reduce(self: Rc<Self>, action: PlayAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            PlayAction::Choose(mode) => {
+                next.mode = mode;
+                next.game_ready = false;
+                next.score = (0, 0);
+            }
+            PlayAction::GameReady(version) => {
+                next.game_ready = version == PROTOCOL_VERSION;
+                next.incompatible = (version != PROTOCOL_VERSION).then_some(version);
+            }
+            PlayAction::Score(left, right) => next.score = (left, right),
+            PlayAction::Finished(outcome, submission) => {
+                next.score = (submission.player_score, submission.opponent_score);
+                next.result = Some(MatchResult::Saving {
+                    outcome,
+                    submission,
+                });
+            }
+            PlayAction::Saved(stored, rank) => {
+                next.result = Some(MatchResult::Saved { stored, rank })
+            }
+            PlayAction::Failed(pending, message, kept) => {
+                next.result = Some(MatchResult::Failed {
+                    pending,
+                    message,
+                    kept,
+                })
+            }
+            PlayAction::Recovered(count) => next.recovered += count,
+        }
+        Rc::new(next)
+    }
+}
+
+/// Stores a finished match and reports how it went to the page.
+fn save(
+    pending: PendingMatch,
+    token: String,
+    state: UseReducerDispatcher<PlayState>,
+    session: SessionHandle,
+) {
+    spawn_local(async move {
+        match pending::submit(&token, &pending).await {
+            Ok(stored) => {
+                let rank = match stored.mode.is_ranked() {
+                    true => api::player_stats(&pending.wallet_address)
+                        .await
+                        .ok()
+                        .and_then(|stats| stats.rank),
+                    false => None,
+                };
+                state.dispatch(PlayAction::Saved(stored, rank));
+            }
+            Err(error) if error.is_session_rejected() => session.dispatch(
+                SessionAction::Rejected(format!(
+                    "{SESSION_ENDED} Your last match is kept on this device and will be saved when you are back."
+                )),
+            ),
+            Err(error) => {
+                let kept = error.is_retryable();
+                state.dispatch(PlayAction::Failed(pending, error.message(), kept));
+            }
+        }
+    });
+}
+
+#[derive(Debug, Properties, PartialEq)]
+struct PlayAsProps {
+    session: Session,
+}
+
+#[function_component(PlayAs)]
+fn play_as(props: &PlayAsProps) -> Html {
+    let session = use_session();
+    let state = use_reducer(PlayState::default);
+    let frame = use_node_ref();
+    let player = props.session.player.clone();
+    let token = props.session.token.clone();
+
+    // Matches an earlier visit could not store go first.
+    {
+        let (token, dispatcher, address) =
+            (token.clone(), state.dispatcher(), player.wallet_address);
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                for waiting in pending::for_wallet(&address) {
+                    if pending::submit(&token, &waiting).await.is_ok() {
+                        dispatcher.dispatch(PlayAction::Recovered(1));
+                    }
+                }
+            });
+        });
+    }
+
+    // Listen first, then load the game; stop listening when the game is closed.
+    {
+        let (frame, dispatcher, session, token) = (
+            frame.clone(),
+            state.dispatcher(),
+            session.clone(),
+            token.clone(),
+        );
+        let identity = PlayerIdentity {
+            username: player.username.clone(),
+            wallet_address: player.wallet_address,
+        };
+        use_effect_with(state.mode, move |mode| {
+            let listener = mode.and_then(|mode| {
+                let element = frame.cast::<HtmlIFrameElement>()?;
+                let target = element.clone();
+                let on_message = Callback::from(move |message| match message {
+                    GameToPage::Ready { protocol_version } => {
+                        dispatcher.dispatch(PlayAction::GameReady(protocol_version));
+                        game_frame::send(
+                            &target,
+                            &PageToGame::Start {
+                                player: identity.clone(),
+                                mode,
+                            },
+                        );
+                        let _ = target.focus();
+                    }
+                    GameToPage::Goal { left, right, .. } => {
+                        dispatcher.dispatch(PlayAction::Score(left, right))
+                    }
+                    GameToPage::MatchFinished {
+                        submission,
+                        outcome,
+                        ..
+                    } => {
+                        let waiting = PendingMatch {
+                            wallet_address: identity.wallet_address,
+                            submission: submission.clone(),
+                        };
+                        pending::add(waiting.clone());
+                        dispatcher.dispatch(PlayAction::Finished(outcome, submission));
+                        save(waiting, token.clone(), dispatcher.clone(), session.clone());
+                    }
+                });
+                let listener = game_frame::listen(element.clone(), on_message);
+                game_frame::load(&element);
+                Some(listener)
+            });
+            move || drop(listener)
+        });
+    }
+
+    let choose = |mode: Option<GameMode>| {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(PlayAction::Choose(mode)))
+    };
+
+    let recovered = match state.recovered {
+        0 => Html::default(),
+        1 => {
+            html! { <Notice tone={Tone::Success}>{ "A match from your last visit has been saved." }</Notice> }
+        }
+        n => {
+            html! { <Notice tone={Tone::Success}>{ format!("{n} matches from your last visit have been saved.") }</Notice> }
+        }
+    };
+
+    let Some(mode) = state.mode else {
+        let options = MODES.iter().map(|&mode| {
+            let id = match mode {
+                GameMode::VsComputer { difficulty } => format!("mode-{}", difficulty.as_str()),
+                GameMode::LocalTwoPlayer => "mode-two-players".to_owned(),
+            };
+            let ranked = if mode.is_ranked() {
+                "ranked"
+            } else {
+                "not ranked"
+            };
+            html! {
+                <li>
+                    <button class="mode" id={id} onclick={choose(Some(mode))}>
+                        <span class="mode-name">{ format::mode(mode) }</span>
+                        <span class="muted small">{ ranked }</span>
+                    </button>
+                </li>
+            }
+        });
+        return html! {
+            <section class="card narrow" id="choose-mode">
+                { recovered }
+                <h1>{ format!("Ready, {}?", player.username) }</h1>
+                if !player.verified {
+                    <p class="muted small">{ "Tip: " }<Link<Route> to={Route::Verify}>{ "verify your wallet" }</Link<Route>>{ " to get the ✓ on the leaderboard." }</p>
+                }
+                <h2>{ "Choose your opponent" }</h2>
+                <ul class="modes">{ for options }</ul>
+            </section>
+        };
+    };
+
+    let (left, right) = state.score;
+    let opponent = if mode.is_ranked() {
+        "Computer"
+    } else {
+        "Player 2"
+    };
+    let status = match (&state.incompatible, state.game_ready) {
+        (Some(version), _) => html! {
+            <Notice tone={Tone::Error}>{ format!("This page speaks game protocol {PROTOCOL_VERSION} but the game speaks {version}: reload the page.") }</Notice>
+        },
+        (None, false) => html! { <p class="muted" id="game-status">{ "Loading the game…" }</p> },
+        (None, true) if state.result.is_none() => {
+            html! { <p id="game-status">{ "Click the game, then press Enter to kick off." }</p> }
+        }
+        (None, true) => Html::default(),
+    };
+    html! {
+        <div class="play">
+            <section class="stage">
+                <iframe ref={frame} id="game" class="game-frame" title="Stellar Heads game" />
+            </section>
+            <aside class="card side" id="match-panel">
+                { recovered }
+                <p class="muted small">{ format::mode(mode) }</p>
+                <p class="scoreboard" id="scoreboard">
+                    <span>{ player.username.to_string() }</span>
+                    <strong>{ format!("{left} – {right}") }</strong>
+                    <span>{ opponent }</span>
+                </p>
+                { status }
+                { result_view(state.result.as_ref(), &token, &state, &session) }
+                <Controls two_players={!mode.is_ranked()} />
+                <button class="button small" id="change-mode" onclick={choose(None)}>{ "Change opponent" }</button>
+            </aside>
+        </div>
+    }
+}
+
+fn result_view(
+    result: Option<&MatchResult>,
+    token: &str,
+    state: &UseReducerHandle<PlayState>,
+    session: &SessionHandle,
+) -> Html {
+    match result {
+        None => Html::default(),
+        Some(MatchResult::Saving {
+            outcome,
+            submission,
+        }) => html! {
+            <div class="result" id="match-result">
+                <p class="result-line">{ format!("{} {} – {}", format::outcome(*outcome), submission.player_score, submission.opponent_score) }</p>
+                <p class="muted" id="save-status">{ "Saving your match…" }</p>
+            </div>
+        },
+        Some(MatchResult::Saved { stored, rank }) => html! {
+            <div class="result" id="match-result">
+                <p class={classes!("result-line", stored.outcome.as_str())}>{ format!("{} {} – {}", format::outcome(stored.outcome), stored.player_score, stored.opponent_score) }</p>
+                <p id="save-status">{ "✓ Saved to your match history." }</p>
+                {
+                    match (stored.mode.is_ranked(), rank) {
+                        (true, Some(rank)) => html! { <p class="rank" id="rank">{ format!("You are #{rank} on the leaderboard.") }</p> },
+                        (true, None) => Html::default(),
+                        (false, _) => html! { <p class="muted">{ "Two-player matches are not ranked." }</p> },
+                    }
+                }
+                <p class="links">
+                    <Link<Route> to={Route::Matches}>{ "My matches" }</Link<Route>>
+                    <Link<Route> to={Route::Leaderboard}>{ "Leaderboard" }</Link<Route>>
+                </p>
+                <p class="muted small">{ "Press Enter in the game for a rematch." }</p>
+            </div>
+        },
+        Some(MatchResult::Failed {
+            pending,
+            message,
+            kept,
+        }) => {
+            let retry = {
+                let (pending, token, dispatcher, session) = (
+                    pending.clone(),
+                    token.to_owned(),
+                    state.dispatcher(),
+                    session.clone(),
+                );
+                Callback::from(move |_: MouseEvent| {
+                    save(
+                        pending.clone(),
+                        token.clone(),
+                        dispatcher.clone(),
+                        session.clone(),
+                    )
+                })
+            };
+            html! {
+                <div class="result" id="match-result">
+                    <Notice tone={Tone::Error}>
+                        <span id="save-status">{ format!("Your match was not saved: {message}") }</span>
+                    </Notice>
+                    if *kept {
+                        <p class="muted small">{ "It is kept on this device and will be sent again next time." }</p>
+                        <button class="button" id="retry-save" onclick={retry}>{ "Try again now" }</button>
+                    }
+                </div>
+            }
+        }
+    }
+}

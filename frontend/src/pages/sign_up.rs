@@ -1,0 +1,208 @@
+use protocol::account::StellarAccountId;
+use protocol::api::RegisterRequest;
+use protocol::error::ErrorCode;
+use protocol::username::Username;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::api::{self, ApiError};
+use crate::components::field::TextField;
+use crate::components::notice::{Notice, Tone};
+use crate::route::Route;
+use crate::session::{SessionAction, use_session};
+
+/// The form's fields, checked with the same rules the server applies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignUpForm {
+    pub username: String,
+    pub wallet_address: String,
+}
+
+impl SignUpForm {
+    pub fn username_error(&self) -> Option<String> {
+        Username::parse(self.username.trim())
+            .err()
+            .map(|e| capitalise(&e.to_string()))
+    }
+
+    pub fn wallet_error(&self) -> Option<String> {
+        StellarAccountId::parse(self.wallet_address.trim())
+            .err()
+            .map(|e| capitalise(&e.to_string()))
+    }
+
+    pub fn request(&self) -> Option<RegisterRequest> {
+        Some(RegisterRequest {
+            username: Username::parse(self.username.trim()).ok()?,
+            wallet_address: StellarAccountId::parse(self.wallet_address.trim()).ok()?,
+        })
+    }
+}
+
+/// Errors read as sentences on the page.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[function_component(SignUp)]
+pub fn sign_up() -> Html {
+    let session = use_session();
+    let navigator = use_navigator().expect("inside the router");
+    let form = use_state(SignUpForm::default);
+    // Errors show once a field has been typed in, or after a submit attempt.
+    let submitted = use_state(|| false);
+    let server_error = use_state(|| None::<ApiError>);
+    let busy = use_state(|| false);
+
+    if session.session.is_some() && !*busy {
+        return html! { <Redirect<Route> to={Route::Play} /> };
+    }
+
+    let set = |update: fn(&mut SignUpForm, String)| {
+        let (form, server_error) = (form.clone(), server_error.clone());
+        Callback::from(move |value: String| {
+            let mut next = (*form).clone();
+            update(&mut next, value);
+            form.set(next);
+            server_error.set(None);
+        })
+    };
+    let onsubmit = {
+        let (form, submitted, server_error, busy, session) = (
+            form.clone(),
+            submitted.clone(),
+            server_error.clone(),
+            busy.clone(),
+            session.clone(),
+        );
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            submitted.set(true);
+            let Some(request) = form.request() else {
+                return;
+            };
+            let (server_error, busy, session, navigator) = (
+                server_error.clone(),
+                busy.clone(),
+                session.clone(),
+                navigator.clone(),
+            );
+            busy.set(true);
+            spawn_local(async move {
+                match api::register(&request).await {
+                    Ok(auth) => {
+                        session.dispatch(SessionAction::SignedIn(auth));
+                        navigator.push(&Route::Play);
+                    }
+                    Err(error) => server_error.set(Some(error)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+
+    let show = |typed: &str| *submitted || !typed.is_empty();
+    let server_field_error = |field: &str| {
+        server_error
+            .as_ref()
+            .filter(|e| e.field() == Some(field) || field_of(e) == Some(field))
+            .map(ApiError::message)
+    };
+    let username_error = show(&form.username)
+        .then(|| form.username_error())
+        .flatten()
+        .or_else(|| server_field_error("username"));
+    let wallet_error = show(&form.wallet_address)
+        .then(|| form.wallet_error())
+        .flatten()
+        .or_else(|| server_field_error("wallet_address"));
+    let form_error = server_error
+        .as_ref()
+        .filter(|e| field_of(e).is_none() && e.field().is_none());
+
+    html! {
+        <section class="card narrow" id="sign-up">
+            <h1>{ "Create your account" }</h1>
+            <p class="muted">{ "Pick a name for the leaderboard and give the Stellar address (G…) your account is tied to. You can prove you hold it later to get the verified mark." }</p>
+            if let Some(error) = form_error {
+                <Notice tone={Tone::Error}>{ error.message() }</Notice>
+            }
+            <form onsubmit={onsubmit} novalidate=true>
+                <TextField id="username" label="Player name" value={form.username.clone()}
+                    on_input={set(|f, v| f.username = v)} error={username_error}
+                    hint={AttrValue::from("3 to 20 letters, digits, '_' or '-'.")}
+                    autocomplete="username" placeholder="striker_42" />
+                <TextField id="wallet_address" label="Stellar address" value={form.wallet_address.clone()}
+                    on_input={set(|f, v| f.wallet_address = v)} error={wallet_error}
+                    hint={AttrValue::from("Your public key: 56 characters starting with G. Never your secret key (S…).")}
+                    autocomplete="off" placeholder="G…" monospace=true />
+                if server_error.as_ref().and_then(ApiError::code) == Some(ErrorCode::WalletTaken) {
+                    <p class="field-hint">
+                        { "Is it yours? " }<Link<Route> to={Route::SignIn}>{ "Sign in with your wallet" }</Link<Route>>{ " instead." }
+                    </p>
+                }
+                <button class="button primary" type="submit" id="create-account" disabled={*busy}>
+                    { if *busy { "Creating…" } else { "Create account" } }
+                </button>
+            </form>
+            <p class="muted small">{ "Already playing? " }<Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>></p>
+        </section>
+    }
+}
+
+/// The form field a conflict is about (the server names the field for validation errors).
+fn field_of(error: &ApiError) -> Option<&'static str> {
+    match error.code()? {
+        ErrorCode::UsernameTaken => Some("username"),
+        ErrorCode::WalletTaken => Some("wallet_address"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADDRESS: &str = "GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ";
+
+    #[test]
+    fn a_valid_form_makes_a_request() {
+        let form = SignUpForm {
+            username: " ada ".into(),
+            wallet_address: ADDRESS.into(),
+        };
+        assert_eq!(form.username_error(), None);
+        assert_eq!(form.wallet_error(), None);
+        assert_eq!(form.request().unwrap().username.as_str(), "ada");
+    }
+
+    #[test]
+    fn invalid_fields_say_what_is_wrong() {
+        let form = SignUpForm {
+            username: "a".into(),
+            wallet_address: format!("{}A", &ADDRESS[..55]),
+        };
+        assert!(
+            form.username_error()
+                .unwrap()
+                .starts_with("The name is too short")
+        );
+        assert!(form.wallet_error().unwrap().contains("checksum"));
+        assert_eq!(form.request(), None);
+        let secret = SignUpForm {
+            username: "ada".into(),
+            wallet_address: format!("S{}", &ADDRESS[1..]),
+        };
+        assert!(
+            secret
+                .wallet_error()
+                .unwrap()
+                .contains("not an account address")
+        );
+    }
+}

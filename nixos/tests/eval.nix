@@ -1,0 +1,300 @@
+# Module-logic tests: services.stellar-heads evaluated with lib.evalModules, with freeform
+# stand-ins for the NixOS options it writes to and for the few packages it names. Runs without
+# nixpkgs' package set, but needs nixpkgs' lib:
+#
+#   nix-instantiate --eval --strict --json nixos/tests/eval.nix --arg lib 'import /path/to/lib'
+#
+# (scripts/check-deploy.sh runs it when NIXPKGS_LIB is set.) Evaluates to "N tests passed", or
+# fails listing every test whose result differs from what it expects.
+{ lib }:
+let
+  fakePackage = name: {
+    inherit name;
+    type = "derivation";
+    outPath = "/nix/store/00000000000000000000000000000000-${name}";
+    meta.mainProgram = name;
+  };
+  pkgs = {
+    stellar-heads-backend = fakePackage "stellar-heads-backend";
+    stellar-heads-web = fakePackage "stellar-heads-web";
+    coreutils = fakePackage "coreutils";
+    nginxModules.brotli = fakePackage "nginx-brotli";
+    formats.toml = _: {
+      type = lib.types.attrsOf lib.types.anything;
+      # The rendered text itself stands in for the file (evaluation writes nothing to the store).
+      generate = _name: value: builtins.toJSON value;
+    };
+    writeShellApplication = { name, ... }: fakePackage name;
+  };
+
+  freeform = lib.mkOption {
+    type = lib.types.submodule { freeformType = lib.types.attrsOf lib.types.anything; };
+    default = { };
+  };
+  # The NixOS options the module sets, as free-form attribute sets.
+  standIns = {
+    options = {
+      assertions = lib.mkOption {
+        type = lib.types.listOf lib.types.unspecified;
+        default = [ ];
+      };
+      users = freeform;
+      systemd = freeform;
+      networking = freeform;
+      services.postgresql = lib.mkOption {
+        type = lib.types.submodule {
+          freeformType = lib.types.attrsOf lib.types.anything;
+          options.package = lib.mkOption { default = fakePackage "postgresql"; };
+        };
+        default = { };
+      };
+      services.nginx = lib.mkOption {
+        type = lib.types.submodule {
+          freeformType = lib.types.attrsOf lib.types.anything;
+          options.user = lib.mkOption { default = "nginx"; };
+        };
+        default = { };
+      };
+    };
+  };
+
+  evaluate =
+    extra:
+    (lib.evalModules {
+      modules = [
+        standIns
+        ../module.nix
+        { _module.args.pkgs = pkgs; }
+        {
+          services.stellar-heads = {
+            enable = true;
+            domain = "heads.example";
+            jwtSecretFile = "/run/keys/jwt";
+          };
+        }
+        extra
+      ];
+    }).config;
+
+  failed = config: map (a: a.message) (lib.filter (a: !a.assertion) config.assertions);
+  mentions = word: messages: lib.any (lib.hasInfix word) messages;
+
+  local = evaluate { };
+  service = local.systemd.services.stellar-heads;
+
+  external = evaluate {
+    services.stellar-heads.database = {
+      createLocally = false;
+      urlFile = "/run/keys/db-url";
+      addresses = [ "192.0.2.10" ];
+    };
+  };
+  externalService = external.systemd.services.stellar-heads;
+
+  tests = {
+    testDefaultsPassEveryAssertion = {
+      expr = failed local;
+      expected = [ ];
+    };
+    testLocalDatabaseByPeerAuthentication = {
+      expr = {
+        inherit (local.services.postgresql) enable ensureDatabases ensureUsers;
+        url = service.environment.DATABASE_URL;
+        after = lib.elem "postgresql.target" service.after;
+      };
+      expected = {
+        enable = true;
+        ensureDatabases = [ "stellar-heads" ];
+        ensureUsers = [
+          {
+            name = "stellar-heads";
+            ensureDBOwnership = true;
+          }
+        ];
+        url = "postgres://stellar-heads@localhost/stellar-heads?host=/run/postgresql";
+        after = true;
+      };
+    };
+    testUnixSocketsOnlyWithALocalDatabase = {
+      expr = {
+        inherit (service.serviceConfig) PrivateNetwork RestrictAddressFamilies IPAddressDeny;
+        hasAllow = service.serviceConfig ? IPAddressAllow;
+      };
+      expected = {
+        PrivateNetwork = true;
+        RestrictAddressFamilies = [ "AF_UNIX" ];
+        IPAddressDeny = "any";
+        hasAllow = false;
+      };
+    };
+    testTheSecretArrivesAsACredential = {
+      expr = {
+        inherit (service.serviceConfig) LoadCredential;
+        file = service.environment.STELLAR_HEADS_JWT_SECRET_FILE;
+      };
+      expected = {
+        LoadCredential = [ "jwt-secret:/run/keys/jwt" ];
+        file = "%d/jwt-secret";
+      };
+    };
+    testReadinessAndRestarts = {
+      expr = {
+        inherit (service.serviceConfig) Type Restart;
+        exec = service.serviceConfig.ExecStart;
+      };
+      expected = {
+        Type = "notify";
+        Restart = "on-failure";
+        exec = "/nix/store/00000000000000000000000000000000-stellar-heads-backend/bin/stellar-heads-backend serve";
+      };
+    };
+    testSettingsAreRenderedToTheConfigFile = {
+      expr = builtins.fromJSON
+        (evaluate {
+          services.stellar-heads.settings.rate_limit.per_minute = 30;
+        }).systemd.services.stellar-heads.environment.STELLAR_HEADS_CONFIG;
+      expected = {
+        listen = "unix:/run/stellar-heads/api.sock";
+        log_format = "json";
+        rate_limit.per_minute = 30;
+      };
+    };
+    testAnExternalDatabaseOpensExactlyItsAddresses = {
+      expr = {
+        inherit (externalService.serviceConfig)
+          PrivateNetwork
+          RestrictAddressFamilies
+          IPAddressDeny
+          IPAddressAllow
+          LoadCredential
+          ;
+        url = externalService.environment.STELLAR_HEADS_DATABASE_URL_FILE;
+        localDatabase = external.services.postgresql ? enable;
+        backups = external.systemd.timers ? stellar-heads-backup;
+        assertions = failed external;
+      };
+      expected = {
+        PrivateNetwork = false;
+        RestrictAddressFamilies = [
+          "AF_UNIX"
+          "AF_INET"
+          "AF_INET6"
+        ];
+        IPAddressDeny = "any";
+        IPAddressAllow = [ "192.0.2.10" ];
+        LoadCredential = [
+          "jwt-secret:/run/keys/jwt"
+          "database-url:/run/keys/db-url"
+        ];
+        url = "%d/database-url";
+        localDatabase = false;
+        backups = false;
+        assertions = [ ];
+      };
+    };
+    testAUrlFileWithALocalDatabaseIsRefused = {
+      expr = mentions "database.urlFile is for an external database" (failed (evaluate {
+        services.stellar-heads.database.urlFile = "/run/keys/db-url";
+      }));
+      expected = true;
+    };
+    testAnExternalDatabaseNeedsItsAddresses = {
+      expr = mentions "database.addresses" (failed (evaluate {
+        services.stellar-heads.database = {
+          createLocally = false;
+          urlFile = "/run/keys/db-url";
+        };
+      }));
+      expected = true;
+    };
+    testSecretsInTheStoreAreRefused = {
+      expr = mentions "must not be in the Nix store" (failed (evaluate {
+        services.stellar-heads.jwtSecretFile = lib.mkForce "/nix/store/abc-secret";
+      }));
+      expected = true;
+    };
+    testBackingUpAnExternalDatabaseIsRefused = {
+      expr = mentions "backup.enable" (failed (evaluate {
+        services.stellar-heads = {
+          database = {
+            createLocally = false;
+            urlFile = "/run/keys/db-url";
+            addresses = [ "192.0.2.10" ];
+          };
+          backup.enable = true;
+        };
+      }));
+      expected = true;
+    };
+    testNginxHasAcmeAndForcedTlsAsOverridableDefaults = {
+      expr =
+        let
+          host = config: config.services.nginx.virtualHosts."heads.example";
+          custom = evaluate {
+            services.nginx.virtualHosts."heads.example" = {
+              enableACME = false;
+              forceSSL = false;
+            };
+          };
+        in
+        {
+          default = { inherit (host local) enableACME forceSSL root; };
+          overridden = { inherit (host custom) enableACME forceSSL; };
+          proxied = (host local).locations."/api/".proxyPass;
+          nginxReachesTheSocket = local.users.users.nginx.extraGroups;
+        };
+      expected = {
+        default = {
+          enableACME = true;
+          forceSSL = true;
+          root = "/nix/store/00000000000000000000000000000000-stellar-heads-web";
+        };
+        overridden = {
+          enableACME = false;
+          forceSSL = false;
+        };
+        proxied = "http://unix:/run/stellar-heads/api.sock:";
+        nginxReachesTheSocket = [ "stellar-heads" ];
+      };
+    };
+    testBackupTimer = {
+      expr =
+        let
+          custom = evaluate { services.stellar-heads.backup.calendar = "hourly"; };
+        in
+        {
+          default = local.systemd.timers.stellar-heads-backup.timerConfig;
+          custom = custom.systemd.timers.stellar-heads-backup.timerConfig.OnCalendar;
+          keep = local.systemd.services.stellar-heads-backup.environment.KEEP;
+        };
+      expected = {
+        default = {
+          OnCalendar = (import ../defaults.nix).backup.calendar;
+          Persistent = true;
+          RandomizedDelaySec = "10m";
+        };
+        custom = "hourly";
+        keep = "7";
+      };
+    };
+    testFirewallOnlyWhenAsked = {
+      expr = {
+        default = local.networking.firewall.allowedTCPPorts or [ ];
+        opened =
+          (evaluate { services.stellar-heads.openFirewall = true; }).networking.firewall.allowedTCPPorts;
+      };
+      expected = {
+        default = [ ];
+        opened = [
+          80
+          443
+        ];
+      };
+    };
+  };
+  results = lib.runTests tests;
+in
+if results == [ ] then
+  "${toString (lib.length (lib.attrNames tests))} module evaluation tests passed"
+else
+  throw "module evaluation tests failed:\n${builtins.toJSON results}"

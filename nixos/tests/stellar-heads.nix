@@ -1,0 +1,164 @@
+# The deployment end to end: a server with the module (PostgreSQL, the service, nginx with a
+# certificate from a test ACME CA), and a client that plays through HTTPS.
+#
+#   nix build .#checks.x86_64-linux.vm-test   (or `nix flake check`)
+{ pkgs, module }:
+let
+  domain = "heads.test";
+  acmeServer = "${pkgs.path}/nixos/tests/common/acme/server";
+in
+pkgs.testers.runNixOSTest {
+  name = "stellar-heads";
+
+  nodes = {
+    # pebble, the ACME test CA (as nixpkgs' own ACME tests use it); it also resolves the
+    # test network's names.
+    acme = {
+      imports = [ acmeServer ];
+    };
+
+    server =
+      { nodes, ... }:
+      {
+        imports = [ module ];
+        networking = {
+          hostName = "heads";
+          domain = "test";
+          nameservers = [ nodes.acme.networking.primaryIPAddress ];
+        };
+        security.pki.certificateFiles = [ nodes.acme.test-support.acme.caCert ];
+        security.acme = {
+          acceptTerms = true;
+          defaults = {
+            email = "ops@${domain}";
+            server = "https://${nodes.acme.test-support.acme.caDomain}/dir";
+          };
+        };
+
+        # The token secret, made on the machine at boot: never in the Nix store.
+        systemd.services.stellar-heads-test-secret = {
+          wantedBy = [ "multi-user.target" ];
+          before = [ "stellar-heads.service" ];
+          requiredBy = [ "stellar-heads.service" ];
+          serviceConfig.Type = "oneshot";
+          script = ''
+            install -d -m 0700 /run/keys
+            head -c 48 /dev/urandom > /run/keys/stellar-heads-jwt
+            chmod 0400 /run/keys/stellar-heads-jwt
+          '';
+        };
+
+        services.stellar-heads = {
+          enable = true;
+          inherit domain;
+          jwtSecretFile = "/run/keys/stellar-heads-jwt";
+          openFirewall = true;
+          backup = {
+            # Far in the future: the test starts the backup itself.
+            calendar = "*-12-31 23:00:00";
+            keep = 2;
+          };
+        };
+      };
+
+    client =
+      { nodes, pkgs, ... }:
+      {
+        networking.nameservers = [ nodes.acme.networking.primaryIPAddress ];
+        security.pki.certificateFiles = [ nodes.acme.test-support.acme.caCert ];
+        environment.systemPackages = [
+          pkgs.curl
+          pkgs.jq
+        ];
+      };
+  };
+
+  testScript =
+    { nodes, ... }:
+    let
+      registration = builtins.toJSON {
+        username = "vm_player";
+        # A valid account address (checksum included); the client never needs its key.
+        wallet_address = "GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ";
+      };
+      match = builtins.toJSON {
+        match_id = "6c8c3f1e-4a7b-4d3e-9c59-2f0f2f6b8a11";
+        player_score = 5;
+        opponent_score = 2;
+        duration_ticks = 5400;
+        mode = {
+          kind = "vs_computer";
+          difficulty = "normal";
+        };
+      };
+      threshold = "5"; # systemd-analyze compares exposure x 10: 0.5
+      inherit (nodes.server.services.stellar-heads.backup) directory;
+    in
+    ''
+      import json
+
+      start_all()
+      acme.wait_for_unit("pebble.service")
+
+      with subtest("the service starts after the database, with migrations applied"):
+          server.wait_for_unit("postgresql.service")
+          server.wait_for_unit("stellar-heads.service")
+          server.wait_for_unit("nginx.service")
+          server.wait_until_succeeds("test -S /run/stellar-heads/api.sock")
+
+      with subtest("nginx got a certificate from the ACME CA"):
+          # The client trusts only the test CA: until the real certificate replaces NixOS's
+          # self-signed placeholder, this fails.
+          client.wait_until_succeeds("curl --fail --silent https://${domain}/health/ready", timeout=300)
+
+      with subtest("the service's sandbox scores ${threshold}/10 exposure or better"):
+          server.succeed("systemd-analyze security --threshold=${threshold} stellar-heads.service")
+
+      with subtest("a client signs up, stores a match and reads the leaderboard over HTTPS"):
+          auth = json.loads(client.succeed(
+              "curl --fail --silent -H 'content-type: application/json' "
+              "--data '${registration}' https://${domain}/api/auth/register"
+          ))
+          token = auth["token"]
+          client.succeed(
+              f"curl --fail --silent -H 'authorization: Bearer {token}' "
+              "-H 'content-type: application/json' "
+              "--data '${match}' https://${domain}/api/matches"
+          )
+          board = json.loads(client.succeed("curl --fail --silent https://${domain}/api/leaderboard"))
+          assert board["entries"][0]["username"] == "vm_player", board
+          assert board["entries"][0]["points"] == 3, board
+
+      with subtest("the site and the game are served by nginx, precompressed and cached"):
+          client.succeed("curl --fail --silent https://${domain}/ | grep -q stellar-heads-app")
+          client.succeed("curl --fail --silent -H 'accept: text/html' https://${domain}/leaderboard | grep -q stellar-heads-app")
+          headers = client.succeed(
+              "curl --fail --silent --head -H 'accept-encoding: br' "
+              "https://${domain}/game/$(curl --fail --silent https://${domain}/game/index.html "
+              "| grep -o 'stellar_heads_game-[0-9a-f]*_bg.wasm' | head -1)"
+          ).lower()
+          assert "content-type: application/wasm" in headers, headers
+          assert "content-encoding: br" in headers, headers
+          assert "immutable" in headers, headers
+          client.fail("curl --fail --silent https://${domain}/missing-0123456789abcdef.js")
+
+      with subtest("a restart loses nothing"):
+          server.succeed("systemctl restart stellar-heads.service")
+          server.wait_for_unit("stellar-heads.service")
+          client.wait_until_succeeds("curl --fail --silent https://${domain}/health/ready")
+          me = json.loads(client.succeed(f"curl --fail --silent -H 'authorization: Bearer {token}' https://${domain}/api/matches/mine"))
+          assert len(me["matches"]) == 1, me
+
+      with subtest("the backup runs, and its dump restores"):
+          server.succeed("systemctl start stellar-heads-backup.service")
+          server.succeed("test $(stat -c %a ${directory}) = 700")
+          dump = server.succeed("ls -1t ${directory}/*.dump | head -1").strip()
+          server.succeed(f"test $(stat -c %a {dump}) = 600")
+          server.succeed(
+              "sudo -u postgres createdb restore_check && "
+              f"sudo -u postgres pg_restore --no-owner --dbname restore_check {dump} && "
+              "test $(sudo -u postgres psql -tAc 'select count(*) from matches' restore_check) = 1"
+          )
+          server.succeed("systemctl list-timers stellar-heads-backup.timer | grep -q stellar-heads-backup")
+    '';
+}

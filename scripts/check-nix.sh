@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Offline checks of the Nix code (nothing here can build: no binary cache, no nixpkgs):
+#   - every .nix file parses (deadnix exits 0 on a syntax error, so this comes first);
+#   - the flake's formatter (nixpkgs-fmt) has nothing to change, and deadnix finds no unused
+#     bindings, the same tools as the flake's nix-fmt and deadnix checks;
+#   - flake.lock pins every input of flake.nix (rev and narHash) and needs no update.
+# Needs nix (Debian's nix-bin), nixpkgs-fmt and deadnix (scripts/install-deploy-tools.sh).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+nix_flags=(--extra-experimental-features 'nix-command flakes' --option substituters '' --option build-users-group '')
+mapfile -d '' files < <(git ls-files -z --cached --others --exclude-standard '*.nix')
+
+for file in "${files[@]}"; do
+  nix-instantiate --option build-users-group '' --parse "$file" >/dev/null 2>/tmp/check-nix-parse.err \
+    || { echo "check-nix: $file does not parse:"; cat /tmp/check-nix-parse.err; exit 1; }
+done
+echo "check-nix: ${#files[@]} .nix files parse"
+
+nixpkgs-fmt --check "${files[@]}" >/dev/null 2>&1 \
+  || { echo "check-nix: not formatted (run nixpkgs-fmt, or nix fmt):"; nixpkgs-fmt --check "${files[@]}" 2>&1 | tail -n +1; exit 1; }
+echo "check-nix: formatted (nixpkgs-fmt $(nixpkgs-fmt --version | awk '{print $2}'))"
+
+deadnix --fail "${files[@]}" || { echo "check-nix: deadnix found unused code"; exit 1; }
+echo "check-nix: no unused bindings (deadnix)"
+
+python3 - <<'PY'
+import json, sys
+lock = json.load(open("flake.lock"))
+nodes = lock["nodes"]
+for name, node in nodes.items():
+    if name == lock["root"]:
+        continue
+    locked = node.get("locked", {})
+    missing = [k for k in ("rev", "narHash", "lastModified") if k not in locked]
+    if missing or not locked["narHash"].startswith("sha256-"):
+        sys.exit(f"check-nix: flake.lock input {name} lacks {missing or 'a sha256 narHash'}")
+print(f"check-nix: flake.lock pins {len(nodes) - 1} inputs by rev and narHash")
+PY
+# Fails when flake.nix names an input the lock does not have (or the lock is malformed).
+nix "${nix_flags[@]}" flake metadata --no-update-lock-file --no-write-lock-file --json . >/tmp/check-nix-metadata.json 2>/tmp/check-nix-metadata.err \
+  || { echo "check-nix: flake metadata:"; grep -v "is dirty" /tmp/check-nix-metadata.err; exit 1; }
+echo "check-nix: flake.lock matches flake.nix ($(python3 -c 'import json; print(json.load(open("/tmp/check-nix-metadata.json"))["description"])'))"

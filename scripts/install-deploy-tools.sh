@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the offline deployment checks need, where it is missing, from the package
+# registries only: Nix 2.8 (Debian's nix-bin: parse, evaluate, flake metadata), nginx with the
+# brotli_static module (`nginx -t`), openssl, systemd-analyze, shellcheck, and the flake's Nix linters from
+# crates.io at the versions the checks expect.
+set -euo pipefail
+nixpkgs_fmt_version=1.3.0
+deadnix_version=1.3.1
+export PATH="$PATH:$HOME/.cargo/bin"
+
+apt_packages=()
+command -v nix-instantiate >/dev/null || apt_packages+=(nix-bin)
+command -v nginx >/dev/null || apt_packages+=(nginx-light)
+[[ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ]] || apt_packages+=(libnginx-mod-http-brotli-static)
+command -v openssl >/dev/null || apt_packages+=(openssl)
+command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
+command -v shellcheck >/dev/null || apt_packages+=(shellcheck)
+if ((${#apt_packages[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deploy-tools: please install: ${apt_packages[*]} (apt-get install)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  # Installing nginx must not start it: the checks only run `nginx -t`.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
+fi
+
+if [[ "$(nixpkgs-fmt --version 2>/dev/null | awk '{print $2}')" != "$nixpkgs_fmt_version" ]]; then
+  cargo install --locked nixpkgs-fmt --version "$nixpkgs_fmt_version"
+fi
+if [[ "$(deadnix --version 2>/dev/null | awk '{print $2}')" != "$deadnix_version" ]]; then
+  cargo install --locked deadnix --version "$deadnix_version"
+fi
+echo "install-deploy-tools: ready ($(nix-instantiate --version), nginx $(nginx -v 2>&1 | cut -d/ -f2), nixpkgs-fmt $nixpkgs_fmt_version, deadnix $deadnix_version)"

@@ -1,0 +1,255 @@
+// The whole site in a real browser against the real backend and PostgreSQL: sign up, prove the
+// wallet, play a real match, find it in "my matches" and on the leaderboard; and the ways it
+// must refuse: invalid addresses, a rejected token, messages that do not come from the game.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { launch, baseUrl, artifactDir } from "./lib/browser.mjs";
+import { newTestKey } from "./lib/stellar-key.mjs";
+
+let browser;
+before(async () => {
+  mkdirSync(artifactDir(), { recursive: true });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/// A fresh browser profile, failing the test on any uncaught page error.
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.errors = [];
+  page.warnings = [];
+  page.on("pageerror", (error) => page.errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "warning") page.warnings.push(message.text());
+  });
+  return page;
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: `${artifactDir()}/${name}.png`, fullPage: true });
+}
+
+let names = 0;
+function uniqueName(prefix) {
+  return `${prefix}_${process.pid % 10000}_${++names}`;
+}
+
+async function signUp(page, username, address) {
+  await page.goto(`${baseUrl()}/signup`);
+  await page.fill("#username", username);
+  await page.fill("#wallet_address", address);
+  await page.click("#create-account");
+  await page.waitForURL(`${baseUrl()}/play`);
+}
+
+test("a player signs up, verifies the wallet, plays a match and finds it stored and ranked", { timeout: 600_000 }, async () => {
+  const page = await newPage();
+  const key = newTestKey();
+  const username = uniqueName("striker");
+
+  await page.goto(`${baseUrl()}/`);
+  await page.waitForSelector("text=Big heads. One ball. Five goals.");
+  await screenshot(page, "site-home");
+
+  await signUp(page, username, key.address);
+  assert.equal(await page.textContent("#signed-in-as"), username);
+
+  // Verify: no extension in this browser, so sign the server's message with the test key and
+  // paste the signature, as a player with another SEP-53 wallet would.
+  await page.click("text=verify wallet");
+  await page.waitForSelector("#challenge-message");
+  await page.waitForSelector("#no-wallet");
+  const message = await page.inputValue("#challenge-message");
+  assert.match(message, /Stellar Heads/);
+  await page.fill("#signature", key.signMessage(message));
+  await page.click("#submit-signature");
+  await page.waitForSelector("#verified");
+  assert.match(await page.textContent(".account .badge.verified"), /verified/);
+  await screenshot(page, "site-verify");
+
+  // Play a real match against the hard computer, standing still: it ends 0-5.
+  await page.click("nav >> text=Play");
+  await page.click("#mode-hard");
+  await page.waitForSelector("#game-status:has-text('Click the game')", { timeout: 240_000 });
+  await page.waitForTimeout(1000);
+  await page.click("#game");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("#scoreboard strong")?.textContent !== "0 – 0", null, { timeout: 240_000 });
+  await screenshot(page, "site-play");
+  await page.waitForSelector("#save-status:has-text('Saved')", { timeout: 480_000 });
+  assert.match(await page.textContent("#match-result .result-line"), /^Loss 0 – 5$/);
+  assert.match(await page.textContent("#rank"), /^You are #\d+ on the leaderboard\.$/);
+  await screenshot(page, "site-result");
+
+  await page.click("#match-result >> text=My matches");
+  await page.waitForSelector("#my-matches table.matches tbody tr");
+  const rows = await page.locator("#my-matches tbody tr").allTextContents();
+  assert.equal(rows.length, 1);
+  assert.match(rows[0], /vs computer \(hard\)0 – 5Loss/);
+  assert.match(await page.textContent("#stats-rank"), /^#\d+$/);
+  await screenshot(page, "site-matches");
+
+  await page.click("nav >> text=Leaderboard");
+  const row = page.locator(`#leaderboard tr[data-wallet="${key.address}"]`);
+  await row.waitFor();
+  assert.match(await row.textContent(), new RegExp(`${username}✓`));
+  assert.equal(await row.getAttribute("class"), "me");
+  await screenshot(page, "site-leaderboard");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("invalid addresses are refused on the page with the reason", { timeout: 60_000 }, async () => {
+  const page = await newPage();
+  const { address } = newTestKey();
+  await page.goto(`${baseUrl()}/signup`);
+  await page.fill("#username", "x");
+  assert.match(await page.textContent("#username-message"), /too short/);
+
+  // One character changed: the checksum catches the typo.
+  const typo = address.slice(0, 10) + (address[10] === "A" ? "B" : "A") + address.slice(11);
+  await page.fill("#wallet_address", typo);
+  assert.match(await page.textContent("#wallet_address-message"), /checksum/);
+  // A secret seed pasted by mistake is named as such.
+  await page.fill("#wallet_address", "S" + address.slice(1));
+  assert.match(await page.textContent("#wallet_address-message"), /not an account address/);
+  await page.click("#create-account");
+  assert.equal(new URL(page.url()).pathname, "/signup", "an invalid form is not sent");
+  await screenshot(page, "site-signup-invalid");
+
+  await page.goto(`${baseUrl()}/signin`);
+  await page.fill("#wallet_address", address.slice(0, 20));
+  assert.match(await page.textContent("#wallet_address-message"), /56 characters/);
+  // A valid address without an account: the server's answer, with a way to sign up.
+  await page.fill("#wallet_address", address);
+  await page.click("#continue");
+  await page.waitForSelector("text=No account uses this wallet yet.");
+  await page.context().close();
+});
+
+test("a rejected token sends the player to sign-in with a message", { timeout: 60_000 }, async () => {
+  const page = await newPage();
+  const key = newTestKey();
+  await signUp(page, uniqueName("keeper"), key.address);
+  // The stored token is tampered with (as if the server's key had changed).
+  await page.evaluate(() => {
+    const session = JSON.parse(localStorage.getItem("stellar-heads.session"));
+    session.token = session.token.slice(0, -4) + "AAAA";
+    localStorage.setItem("stellar-heads.session", JSON.stringify(session));
+  });
+  await page.goto(`${baseUrl()}/matches`);
+  await page.waitForURL(`${baseUrl()}/signin`);
+  assert.match(await page.textContent("#session-notice"), /Your session has ended/);
+  assert.equal(await page.locator("#signed-in-as").count(), 0);
+  await screenshot(page, "site-session-ended");
+  await page.context().close();
+});
+
+test("sign-in with the Freighter extension goes through Freighter's own library", { timeout: 60_000 }, async () => {
+  const page = await newPage();
+  const key = newTestKey();
+  const username = uniqueName("winger");
+  const registered = await page.request.post(`${baseUrl()}/api/auth/register`, {
+    data: { username, wallet_address: key.address },
+  });
+  assert.equal(registered.status(), 201);
+
+  // Stands in for the extension's content script, answering @stellar/freighter-api's window
+  // messages; the key stays in the test (exposed as a function).
+  await page.exposeFunction("testWalletSign", (message) => key.signMessage(message));
+  await page.addInitScript((address) => {
+    window.freighterRequests = [];
+    window.addEventListener("message", async (event) => {
+      const request = event.data;
+      if (event.source !== window || request?.source !== "FREIGHTER_EXTERNAL_MSG_REQUEST") return;
+      window.freighterRequests.push(request.type);
+      const answer = { source: "FREIGHTER_EXTERNAL_MSG_RESPONSE", messagedId: request.messageId };
+      if (request.type === "REQUEST_CONNECTION_STATUS") answer.isConnected = true;
+      if (request.type === "REQUEST_ALLOWED_STATUS") answer.isAllowed = true;
+      if (request.type === "SUBMIT_BLOB") {
+        answer.signedBlob = await window.testWalletSign(request.blob);
+        answer.signerAddress = request.accountToSign ?? address;
+      }
+      window.postMessage(answer, window.location.origin);
+    });
+  }, key.address);
+
+  await page.goto(`${baseUrl()}/signin`);
+  await page.fill("#wallet_address", key.address);
+  await page.click("#continue");
+  await page.click("#sign-freighter");
+  await page.waitForURL(`${baseUrl()}/play`);
+  assert.equal(await page.textContent("#signed-in-as"), username);
+  assert.ok((await page.evaluate(() => window.freighterRequests)).includes("SUBMIT_BLOB"));
+  await page.context().close();
+});
+
+test("the game page ignores messages that do not come from the game", { timeout: 300_000 }, async () => {
+  const page = await newPage();
+  const key = newTestKey();
+  await signUp(page, uniqueName("sweeper"), key.address);
+
+  const forged = (left, right) =>
+    JSON.stringify({ type: "goal", data: { scorer: "left", left, right } });
+  const score = () => page.textContent("#scoreboard strong");
+
+  // A real cross-origin window: a page on another origin, opened by the game page, posts to
+  // it. (The site's Cross-Origin-Opener-Policy would already cut that window off; it is
+  // removed here to reach the page's own check, the second line of defence.)
+  await page.context().route(`${baseUrl()}/play`, async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers["cross-origin-opener-policy"];
+    await route.fulfill({ response, headers });
+  });
+  await page.context().route("http://foreign.test/**", (route) =>
+    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>elsewhere</title>" }),
+  );
+  await page.reload();
+  await page.click("#mode-easy");
+  await page.waitForSelector("#game-status:has-text('Click the game')", { timeout: 240_000 });
+  const [popup] = await Promise.all([
+    page.waitForEvent("popup"),
+    page.evaluate(() => window.open("http://foreign.test/")),
+  ]);
+  await popup.waitForLoadState();
+  assert.ok(await popup.evaluate(() => window.opener !== null), "the foreign window reaches the page");
+  await popup.evaluate((message) => window.opener.postMessage(message, "*"), forged(3, 0));
+
+  // Our own origin, but the page's window rather than the game's.
+  await page.evaluate((message) => window.postMessage(message, window.location.origin), forged(4, 0));
+  // The game's window, but claiming another origin.
+  await page.evaluate((message) => {
+    const game = document.querySelector("#game").contentWindow;
+    window.dispatchEvent(new MessageEvent("message", { data: message, origin: "https://evil.example", source: game }));
+  }, forged(5, 0));
+  await page.waitForTimeout(1000);
+  assert.equal(await score(), "0 – 0");
+  const ignored = page.warnings.filter((w) => w.startsWith("ignored a message"));
+  assert.equal(ignored.length, 3, ignored.join("\n"));
+  assert.match(ignored.join("\n"), /ForeignOrigin\("http:\/\/foreign.test"\)/);
+  assert.match(ignored.join("\n"), /OtherWindow/);
+  assert.match(ignored.join("\n"), /ForeignOrigin\("https:\/\/evil.example"\)/);
+
+  // The same message from the game's window and origin is taken: the check is what refused.
+  await page.evaluate((message) => {
+    const game = document.querySelector("#game").contentWindow;
+    window.dispatchEvent(new MessageEvent("message", { data: message, origin: window.location.origin, source: game }));
+  }, forged(1, 0));
+  await page.waitForFunction(() => document.querySelector("#scoreboard strong").textContent === "1 – 0");
+  await page.context().close();
+});
+
+test("an unknown address shows the 404 page", { timeout: 60_000 }, async () => {
+  const page = await newPage();
+  const response = await page.goto(`${baseUrl()}/no/such/page`);
+  assert.equal(response.status(), 200, "the app routes every page itself");
+  await page.waitForSelector("#not-found");
+  assert.match(await page.textContent("#not-found h1"), /off the pitch/);
+  await screenshot(page, "site-404");
+  await page.context().close();
+});
