@@ -3,8 +3,9 @@
 #   - every .nix file parses (deadnix exits 0 on a syntax error, so this comes first);
 #   - the flake's formatter (nixpkgs-fmt) has nothing to change, and deadnix finds no unused
 #     bindings, the same tools as the flake's nix-fmt and deadnix checks;
-#   - flake.lock pins every input of flake.nix (rev and narHash) and needs no update.
-# Needs nix (Debian's nix-bin), nixpkgs-fmt and deadnix (scripts/install-deploy-tools.sh).
+#   - flake.lock pins every input of flake.nix (rev and narHash) and needs no update;
+#   - the TOML files pass `taplo fmt --check` (.taplo.toml), as the flake's taplo check wants.
+# Needs nix (Debian's nix-bin), nixpkgs-fmt, deadnix and taplo (scripts/install-deploy-tools.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -41,3 +42,8 @@ PY
 nix "${nix_flags[@]}" flake metadata --no-update-lock-file --no-write-lock-file --json . >/tmp/check-nix-metadata.json 2>/tmp/check-nix-metadata.err \
   || { echo "check-nix: flake metadata:"; grep -v "is dirty" /tmp/check-nix-metadata.err; exit 1; }
 echo "check-nix: flake.lock matches flake.nix ($(python3 -c 'import json; print(json.load(open("/tmp/check-nix-metadata.json"))["description"])'))"
+
+mapfile -d '' tomls < <(git ls-files -z --cached --others --exclude-standard '*.toml')
+taplo fmt --check "${tomls[@]}" 2>/tmp/check-nix-taplo.err \
+  || { echo "check-nix: TOML not formatted (run taplo fmt):"; grep -v INFO /tmp/check-nix-taplo.err; exit 1; }
+echo "check-nix: ${#tomls[@]} TOML files formatted (taplo $(taplo --version | awk '{print $2}'))"

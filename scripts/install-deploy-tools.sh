@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the offline deployment checks need, where it is missing, from the package
-# registries only: Nix 2.8 (Debian's nix-bin: parse, evaluate, flake metadata), nginx with the
-# brotli_static module (`nginx -t`), openssl, systemd-analyze, shellcheck, and the flake's Nix linters from
-# crates.io at the versions the checks expect.
+# Installs what the offline Nix and deployment checks need, where it is missing, from the
+# package registries only: Nix 2.8 (Debian's nix-bin: parse, evaluate, flake metadata), nginx
+# with the brotli_static module (`nginx -t`), openssl, systemd-analyze, shellcheck, and the
+# flake's linters from crates.io (nixpkgs-fmt, deadnix, taplo) at the versions the checks expect.
 set -euo pipefail
 nixpkgs_fmt_version=1.3.0
 deadnix_version=1.3.1
+taplo_version=0.10.0
 export PATH="$PATH:$HOME/.cargo/bin"
 
 apt_packages=()
@@ -33,4 +34,7 @@ fi
 if [[ "$(deadnix --version 2>/dev/null | awk '{print $2}')" != "$deadnix_version" ]]; then
   cargo install --locked deadnix --version "$deadnix_version"
 fi
-echo "install-deploy-tools: ready ($(nix-instantiate --version), nginx $(nginx -v 2>&1 | cut -d/ -f2), nixpkgs-fmt $nixpkgs_fmt_version, deadnix $deadnix_version)"
+if [[ "$(taplo --version 2>/dev/null | awk '{print $2}')" != "$taplo_version" ]]; then
+  cargo install --locked taplo-cli --version "$taplo_version"
+fi
+echo "install-deploy-tools: ready ($(nix-instantiate --version), nginx $(nginx -v 2>&1 | cut -d/ -f2), nixpkgs-fmt $nixpkgs_fmt_version, deadnix $deadnix_version, taplo $taplo_version)"
