@@ -129,6 +129,8 @@ let
   siteArgs = wasmArgs // {
     pname = "stellar-heads-site";
     cargoExtraArgs = "--locked --package stellar-heads-frontend";
+    # The profile frontend/index.html asks trunk for.
+    CARGO_PROFILE = "web-release";
   };
   webTools = [
     wasm-bindgen-cli

@@ -1,22 +1,15 @@
 // The built game in a real browser: it downloads with a progress bar, draws, and tells its
 // page it is ready; a started match reports its goals to the page.
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { launch, baseUrl, artifactDir } from "./lib/browser.mjs";
+import { writeFileSync } from "node:fs";
+import { sharedBrowser, baseUrl, artifactDir } from "./lib/browser.mjs";
 import { colourStats } from "./lib/pixels.mjs";
 
-let browser;
-before(async () => {
-  mkdirSync(artifactDir(), { recursive: true });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const shared = sharedBrowser();
 
 test("the game loads with a progress bar, draws a frame and posts ready", { timeout: 240_000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+  const page = await shared.browser.newPage({ viewport: { width: 1100, height: 640 } });
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto(`${baseUrl()}/game-host/index.html`);
@@ -49,7 +42,7 @@ test("the game loads with a progress bar, draws a frame and posts ready", { time
 });
 
 test("the page starts a match and hears about its goals", { timeout: 300_000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+  const page = await shared.browser.newPage({ viewport: { width: 1100, height: 640 } });
   await page.goto(`${baseUrl()}/game-host/index.html`);
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "ready"), null, { timeout: 180_000 });
   await page.evaluate(() =>

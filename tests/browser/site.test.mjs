@@ -1,24 +1,16 @@
 // The whole site in a real browser against the real backend and PostgreSQL: sign up, prove the
 // wallet, play a real match, find it in "my matches" and on the leaderboard; and the ways it
 // must refuse: invalid addresses, a rejected token, messages that do not come from the game.
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { launch, baseUrl, artifactDir } from "./lib/browser.mjs";
+import { sharedBrowser, baseUrl, artifactDir } from "./lib/browser.mjs";
 import { newTestKey } from "./lib/stellar-key.mjs";
 
-let browser;
-before(async () => {
-  mkdirSync(artifactDir(), { recursive: true });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const shared = sharedBrowser();
 
 /// A fresh browser profile, failing the test on any uncaught page error.
 async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await shared.browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.errors = [];
   page.warnings = [];

@@ -1,4 +1,6 @@
 // Debian's Chromium, headless, for the end-to-end tests. Never a downloaded browser.
+import { after, before } from "node:test";
+import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const FLAGS = [
@@ -33,4 +35,18 @@ export function baseUrl() {
 /// Where screenshots go (kept as test artifacts).
 export function artifactDir() {
   return process.env.ARTIFACT_DIR ?? new URL("../artifacts/", import.meta.url).pathname;
+}
+
+/// One browser for all the tests of a file: launched before the first, closed after the last.
+/// Returns a holder whose `browser` is set once launched.
+export function sharedBrowser() {
+  const shared = { browser: undefined };
+  before(async () => {
+    mkdirSync(artifactDir(), { recursive: true });
+    shared.browser = await launch();
+  });
+  after(async () => {
+    await shared.browser?.close();
+  });
+  return shared;
 }
