@@ -6,8 +6,14 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 /// The workspace root (the parent of `xtask/`).
+///
+/// Taken from `CARGO_MANIFEST_DIR` as `cargo run` sets it for this run, not as it was when
+/// xtask was compiled: with a target directory shared between checkouts (CI keeps one outside
+/// the clone), cargo may reuse an xtask built in another checkout.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .expect("xtask is inside the workspace")
         .to_path_buf()
