@@ -57,6 +57,7 @@ test("a player signs up, verifies the wallet, plays a match and finds it stored 
   await page.waitForSelector("#no-wallet");
   const message = await page.inputValue("#challenge-message");
   assert.match(message, /Stellar Heads/);
+  await screenshot(page, "site-verify-challenge");
   await page.fill("#signature", key.signMessage(message));
   await page.click("#submit-signature");
   await page.waitForSelector("#verified");

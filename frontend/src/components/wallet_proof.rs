@@ -205,7 +205,7 @@ pub fn wallet_proof(props: &WalletProofProps) -> Html {
         <div class="wallet-proof">
             { problem_view }
             <p>{ "Sign this one-time message with the key of " }<code class="mono">{ issued.wallet_address.to_string() }</code>{ ":" }</p>
-            <textarea class="challenge mono" id="challenge-message" readonly=true rows="4" value={issued.message.clone()} />
+            <textarea class="challenge mono" id="challenge-message" readonly=true rows="7" value={issued.message.clone()} />
             <p class="muted small">{ "It proves you hold the wallet; it cannot move funds. It expires at " }{ crate::format::date_time(issued.expires_at) }{ "." }</p>
             { freighter_view }
             <details class="paste" open={*freighter == Some(false)}>
