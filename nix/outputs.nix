@@ -132,6 +132,11 @@ let
     # The profile frontend/index.html asks trunk for.
     CARGO_PROFILE = "web-release";
   };
+  # Lints of both wasm32 crates together.
+  wasmLintArgs = wasmArgs // {
+    pname = "stellar-heads-wasm";
+    cargoExtraArgs = "--locked --package stellar-heads-frontend --package stellar-heads-game";
+  };
   webTools = [
     wasm-bindgen-cli
     pkgs.binaryen
@@ -274,11 +279,9 @@ in
     );
 
     clippy-wasm32 = craneLib.cargoClippy (
-      wasmArgs
+      wasmLintArgs
       // {
-        pname = "stellar-heads-wasm";
-        cargoArtifacts = craneLib.buildDepsOnly siteArgs;
-        cargoExtraArgs = "--locked --package stellar-heads-frontend --package stellar-heads-game";
+        cargoArtifacts = craneLib.buildDepsOnly wasmLintArgs;
         cargoClippyExtraArgs = "-- --deny warnings";
       }
     );

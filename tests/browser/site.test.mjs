@@ -237,6 +237,61 @@ test("the game page ignores messages that do not come from the game", { timeout:
   await page.context().close();
 });
 
+test("the leaderboard pages through its players, with the page in the address", { timeout: 120_000 }, async () => {
+  const page = await newPage();
+  // More ranked players than one page holds (20), through the API.
+  for (let i = 0; i < 21; i++) {
+    const { address } = newTestKey();
+    const auth = await page.request.post(`${baseUrl()}/api/auth/register`, {
+      data: { username: uniqueName("ranked"), wallet_address: address },
+    });
+    assert.equal(auth.status(), 201, await auth.text());
+    const { token } = await auth.json();
+    const stored = await page.request.post(`${baseUrl()}/api/matches`, {
+      headers: { authorization: `Bearer ${token}` },
+      data: {
+        match_id: crypto.randomUUID(),
+        player_score: 5,
+        opponent_score: i % 5,
+        duration_ticks: 3000 + i,
+        mode: { kind: "vs_computer", difficulty: "easy" },
+      },
+    });
+    assert.equal(stored.status(), 201, await stored.text());
+  }
+
+  await page.goto(`${baseUrl()}/leaderboard`);
+  const range = page.locator("#page-range");
+  await range.waitFor();
+  const total = Number((await range.textContent()).match(/^1–20 of (\d+)$/)?.[1]);
+  assert.ok(total > 20, await range.textContent());
+  assert.equal(await page.locator("#leaderboard tbody tr").count(), 20);
+  assert.ok(await page.locator("#previous-page").isDisabled());
+
+  await page.click("#next-page");
+  await page.waitForURL(`${baseUrl()}/leaderboard?page=2`);
+  await page.waitForSelector(`#page-range:has-text("21–")`);
+  assert.equal(await range.textContent(), `21–${Math.min(total, 40)} of ${total}`);
+  assert.equal(await page.locator("#leaderboard tbody tr").count(), Math.min(total, 40) - 20);
+  await screenshot(page, "site-leaderboard-page-2");
+
+  // The page survives a reload, and the browser's back button returns to the first.
+  await page.reload();
+  await page.waitForSelector(`#page-range:has-text("21–")`);
+  await page.goBack();
+  await page.waitForSelector(`#page-range:has-text("1–20 of")`);
+
+  // A malformed page is the first; a page past the end says so.
+  await page.goto(`${baseUrl()}/leaderboard?page=abc`);
+  await page.waitForSelector(`#page-range:has-text("1–20 of")`);
+  await page.goto(`${baseUrl()}/leaderboard?page=999`);
+  await page.waitForSelector("#past-the-end");
+  await page.click("#first-page");
+  await page.waitForSelector(`#page-range:has-text("1–20 of")`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("an unknown address shows the 404 page", { timeout: 60_000 }, async () => {
   const page = await newPage();
   const response = await page.goto(`${baseUrl()}/no/such/page`);

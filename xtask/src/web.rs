@@ -62,6 +62,9 @@ fn start_backend(web_root: &Path, database_url: &str) -> anyhow::Result<(Backend
         .env("STELLAR_HEADS_JWT_SECRET_FILE", &secret)
         .env("STELLAR_HEADS_WEB_ROOT", web_root)
         .env("STELLAR_HEADS_LOG_FILTER", "warn")
+        // The tests sign up dozens of players from one address; the limiter has its own
+        // tests (backend/tests/resilience.rs, http.rs).
+        .env("STELLAR_HEADS_RATE_LIMIT__AUTH_BURST", "1000")
         .stdin(Stdio::null());
     eprintln!("xtask: $ {}", describe(&command));
     let child = command
