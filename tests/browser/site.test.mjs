@@ -124,7 +124,7 @@ test("invalid addresses are refused on the page with the reason", { timeout: 60_
   await page.context().close();
 });
 
-test("a rejected token sends the player to sign-in with a message", { timeout: 60_000 }, async () => {
+test("a rejected or expired token sends the player to sign-in with a message", { timeout: 60_000 }, async () => {
   const page = await newPage();
   const key = newTestKey();
   await signUp(page, uniqueName("keeper"), key.address);
@@ -139,6 +139,18 @@ test("a rejected token sends the player to sign-in with a message", { timeout: 6
   assert.match(await page.textContent("#session-notice"), /Your session has ended/);
   assert.equal(await page.locator("#signed-in-as").count(), 0);
   await screenshot(page, "site-session-ended");
+
+  // An expired session is dropped when the site loads, with the same message.
+  await signUp(page, uniqueName("libero"), newTestKey().address);
+  await page.evaluate(() => {
+    const session = JSON.parse(localStorage.getItem("stellar-heads.session"));
+    session.expires_at = "2020-01-01T00:00:00Z";
+    localStorage.setItem("stellar-heads.session", JSON.stringify(session));
+  });
+  await page.goto(`${baseUrl()}/matches`);
+  await page.waitForURL(`${baseUrl()}/signin`);
+  assert.match(await page.textContent("#session-notice"), /Your session has ended/);
+  assert.equal(await page.evaluate(() => localStorage.getItem("stellar-heads.session")), null);
   await page.context().close();
 });
 
