@@ -50,12 +50,14 @@ let
 
   root = ../.;
   fs = lib.fileset;
+  # Cargo.toml/Cargo.lock, every .rs and every .toml file (crane's selection).
+  cargoSources = craneLib.fileset.commonCargoSources root;
   # The Rust workspace and what its native build reads (migrations are embedded). README.md,
   # nixos/ and the web assets are not part of it: editing them rebuilds no Rust.
   nativeSrc = fs.toSource {
     inherit root;
     fileset = fs.unions [
-      (craneLib.fileset.commonCargoSources root)
+      cargoSources
       ../migrations
     ];
   };
@@ -63,7 +65,7 @@ let
   webSrc = fs.toSource {
     inherit root;
     fileset = fs.unions [
-      (craneLib.fileset.commonCargoSources root)
+      cargoSources
       ../game/web
       ../frontend/index.html
       ../frontend/boot.js
@@ -78,7 +80,7 @@ let
   testSrc = fs.toSource {
     inherit root;
     fileset = fs.unions [
-      (craneLib.fileset.commonCargoSources root)
+      cargoSources
       ../migrations
       ../nixos/backup.sh
     ];

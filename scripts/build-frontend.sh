@@ -13,11 +13,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: build-frontend.sh OUT_DIR}"
-tools="${XDG_CACHE_HOME:-$HOME/.cache}/stellar-heads/tools"
-export PATH="$PATH:$HOME/.cargo/bin:$tools/node_modules/.bin"
-need() { command -v "$1" >/dev/null || { echo "build-frontend: $1 is missing (scripts/install-web-tools.sh installs it)" >&2; exit 1; }; }
+# shellcheck source=lib/common.sh
+source "$root/scripts/lib/common.sh"
 for tool in trunk wasm-bindgen wasm-opt brotli gzip; do need "$tool"; done
-source "$root/scripts/lib/stamp.sh"
 
 # Browser libraries, exactly as package-lock.json has them: installed by npm, or given ready
 # made (the flake builds them from the same lock file).
@@ -28,6 +26,7 @@ else
   (cd "$root/frontend" && npm ci --no-audit --no-fund --silent)
 fi
 
+# shellcheck source=lib/wasm-toolchain.sh
 source "$root/scripts/lib/wasm-toolchain.sh"
 staging="$(mktemp -d)"
 trap 'rm -rf "$staging"' EXIT
@@ -38,11 +37,9 @@ trap 'rm -rf "$staging"' EXIT
 mkdir -p "$out"
 find "$out" -mindepth 1 -maxdepth 1 ! -name game -exec rm -rf {} +
 cp -r "$staging/site/." "$out/"
-find "$out" -maxdepth 1 -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.html' -o -name '*.svg' \) \
-  -print0 | while IFS= read -r -d '' file; do
-    brotli --best --keep --force --output="$file.br" "$file"
-    gzip --best --keep --force --no-name "$file"
-  done
+mapfile -d '' served < <(find "$out" -maxdepth 1 -type f \
+  \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.html' -o -name '*.svg' \) -print0)
+precompress "${served[@]}"
 
 wasm="$(find "$out" -maxdepth 1 -name '*_bg.wasm' -print -quit)"
 {

@@ -23,14 +23,12 @@ fi
 out="${1:?usage: build-game.sh [--wasm FILE] OUT_DIR}"
 crate=stellar_heads_game
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
-tools="${XDG_CACHE_HOME:-$HOME/.cache}/stellar-heads/tools"
-export PATH="$PATH:$HOME/.cargo/bin:$tools/node_modules/.bin"
-
-need() { command -v "$1" >/dev/null || { echo "build-game: $1 is missing (scripts/install-web-tools.sh installs it)" >&2; exit 1; }; }
+# shellcheck source=lib/common.sh
+source "$root/scripts/lib/common.sh"
 for tool in wasm-bindgen wasm-opt brotli gzip; do need "$tool"; done
 
 # wasm-bindgen's CLI must match the library in Cargo.lock exactly.
-locked="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' "$root/Cargo.lock")"
+locked="$(locked_wasm_bindgen)"
 installed="$(wasm-bindgen --version | awk '{print $2}')"
 if [[ "$locked" != "$installed" ]]; then
   echo "build-game: wasm-bindgen $installed is installed, Cargo.lock has $locked" >&2
@@ -38,10 +36,10 @@ if [[ "$locked" != "$installed" ]]; then
 fi
 
 size() { stat -c %s "$1"; }
-source "$root/scripts/lib/stamp.sh"
 
 if [[ -z "$wasm_in" ]]; then
   # The wasm32 standard library: see lib/wasm-toolchain.sh.
+  # shellcheck source=lib/wasm-toolchain.sh
   source "$root/scripts/lib/wasm-toolchain.sh"
   wasm_env cargo build --locked --profile "$profile" --target wasm32-unknown-unknown \
     --package stellar-heads-game
@@ -76,10 +74,7 @@ sed -e "s/__GAME_JS__/$js_name/g" -e "s/__GAME_WASM__/$wasm_name/g" \
     -e "s/__GAME_WASM_BYTES__/$(size "$out/$wasm_name")/g" \
     "$root/game/web/index.html" > "$out/index.html"
 cp "$root/game/web/loader.js" "$root/game/web/loader.css" "$out/"
-for file in "$out/$js_name" "$out/$wasm_name" "$out/loader.js" "$out/index.html"; do
-  brotli --best --keep --output="$file.br" "$file"
-  gzip --best --keep --no-name "$file"
-done
+precompress "$out/$js_name" "$out/$wasm_name" "$out/loader.js" "$out/index.html"
 
 report="$out/size-report.txt"
 {

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Offline checks of the deployment (the NixOS module's plain-data parts):
-#   - every .nix file parses;
 #   - the service's hardening (nixos/hardening.nix) rendered into a unit file passes
 #     `systemd-analyze verify` without a single warning and scores at most 0.5 exposure (1.0
 #     when the database is reached over TCP) in `systemd-analyze security`;
@@ -9,7 +8,8 @@
 #   - the module's logic (nixos/tests/eval.nix) when NIXPKGS_LIB names a nixpkgs `lib`;
 #   - shellcheck passes on every shell script (the flake's writeShellApplication runs it too,
 #     on the backup script and `nix run`'s script, and fails their build on any finding).
-# The backup script itself runs against a real PostgreSQL in backend/tests/backup.rs.
+# That every .nix file parses is checked by scripts/check-nix.sh, which runs first; the backup
+# script itself runs against a real PostgreSQL in backend/tests/backup.rs.
 # Needs nix-instantiate (Debian's nix-bin), systemd-analyze, nginx, openssl and shellcheck.
 # Usage: check-deploy.sh BACKEND_BINARY
 set -euo pipefail
@@ -19,10 +19,6 @@ nix_eval() { nix-instantiate --option build-users-group '' "$@" 2>/dev/null; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-while IFS= read -r -d '' file; do
-  nix-instantiate --option build-users-group '' --parse "$file" >/dev/null 2>"$work/parse.err" \
-    || { echo "check-deploy: $file does not parse:"; cat "$work/parse.err"; exit 1; }
-done < <(git -C "$root" ls-files -z '*.nix')
 
 check_unit() { # name, nix arguments, threshold (exposure x 10)
   local name="$1" args="$2" threshold="$3" unit="$work/$1.service"

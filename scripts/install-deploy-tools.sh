@@ -7,7 +7,9 @@ set -euo pipefail
 nixpkgs_fmt_version=1.3.0
 deadnix_version=1.3.1
 taplo_version=0.10.0
-export PATH="$PATH:$HOME/.cargo/bin"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=lib/common.sh
+source "$root/scripts/lib/common.sh"
 
 apt_packages=()
 command -v nix-instantiate >/dev/null || apt_packages+=(nix-bin)
@@ -16,17 +18,8 @@ command -v nginx >/dev/null || apt_packages+=(nginx-light)
 command -v openssl >/dev/null || apt_packages+=(openssl)
 command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
 command -v shellcheck >/dev/null || apt_packages+=(shellcheck)
-if ((${#apt_packages[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "install-deploy-tools: please install: ${apt_packages[*]} (apt-get install)" >&2
-    exit 1
-  fi
-  apt-get update -qq
-  # Installing nginx must not start it: the checks only run `nginx -t`.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
-fi
+# (apt_install never starts a service: the checks only run `nginx -t`.)
+apt_install "${apt_packages[@]}"
 
 if [[ "$(nixpkgs-fmt --version 2>/dev/null | awk '{print $2}')" != "$nixpkgs_fmt_version" ]]; then
   cargo install --locked nixpkgs-fmt --version "$nixpkgs_fmt_version"

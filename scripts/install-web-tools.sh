@@ -11,8 +11,8 @@
 # repeated runs are quick.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-tools="${XDG_CACHE_HOME:-$HOME/.cache}/stellar-heads/tools"
-export PATH="$PATH:$HOME/.cargo/bin:$tools/node_modules/.bin"
+# shellcheck source=lib/common.sh
+source "$root/scripts/lib/common.sh"
 binaryen_version=132.0.0
 trunk_version=0.21.14
 
@@ -24,16 +24,9 @@ fi
 command -v brotli >/dev/null || apt_packages+=(brotli)
 command -v chromium >/dev/null || apt_packages+=(chromium)
 command -v node >/dev/null || apt_packages+=(nodejs npm)
-if ((${#apt_packages[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "install-web-tools: please install: ${apt_packages[*]} (apt-get install)" >&2
-    exit 1
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
-fi
+apt_install "${apt_packages[@]}"
 
-locked="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' "$root/Cargo.lock")"
+locked="$(locked_wasm_bindgen)"
 if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$locked" ]]; then
   cargo install wasm-bindgen-cli --version "$locked"
 fi

@@ -49,6 +49,16 @@ pub fn date_time(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// An error as a sentence on the page: "the name is too short" -> "The name is too short.".
+pub fn sentence(error: &impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
 /// `+3`, `0`, `-2`.
 pub fn signed(n: i64) -> String {
     if n > 0 {

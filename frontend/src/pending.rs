@@ -32,12 +32,12 @@ fn load() -> Vec<PendingMatch> {
 }
 
 fn save(queue: &[PendingMatch]) {
-    let _ = if queue.is_empty() {
+    if queue.is_empty() {
         LocalStorage::delete(STORAGE_KEY);
-        Ok(())
     } else {
-        LocalStorage::set(STORAGE_KEY, queue)
-    };
+        // A full or disabled storage keeps only this visit's copy of the queue.
+        let _ = LocalStorage::set(STORAGE_KEY, queue);
+    }
 }
 
 /// Adds a match to `queue` unless it is already there.

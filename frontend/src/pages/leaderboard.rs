@@ -98,11 +98,11 @@ pub fn leaderboard() -> Html {
         })
     };
     let me = session.session.as_ref().map(|s| s.player.wallet_address);
-    let body = match &*page {
-        // Until the page asked for arrives (a page change keeps the old one out of view).
-        Some(Ok(shown)) if shown.offset != offset => {
-            html! { <p class="muted">{ "Loading the leaderboard…" }</p> }
-        }
+    // Nothing yet, or still the previous page while the one asked for loads.
+    let current = page
+        .as_ref()
+        .filter(|loaded| !matches!(loaded, Ok(shown) if shown.offset != offset));
+    let body = match current {
         None => html! { <p class="muted">{ "Loading the leaderboard…" }</p> },
         Some(Err(error)) => html! { <Notice tone={Tone::Error}>{ error.message() }</Notice> },
         Some(Ok(page)) if page.total == 0 => html! {

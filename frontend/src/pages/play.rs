@@ -62,9 +62,8 @@ enum MatchResult {
 struct PlayState {
     /// Chosen before the game loads; `None` shows the choice.
     mode: Option<GameMode>,
-    game_ready: bool,
-    /// The game speaks another protocol version (a stale cached page, say).
-    incompatible: Option<u32>,
+    /// The protocol version the game announced in `ready`; `None` while it loads.
+    game_version: Option<u32>,
     score: (u8, u8),
     result: Option<MatchResult>,
     /// Matches from an earlier visit stored when this page opened.
@@ -89,12 +88,11 @@ impl Reducible for PlayState {
         match action {
             PlayAction::Choose(mode) => {
                 next.mode = mode;
-                next.game_ready = false;
+                next.game_version = None;
                 next.score = (0, 0);
             }
             PlayAction::GameReady(version) => {
-                next.game_ready = version == PROTOCOL_VERSION;
-                next.incompatible = (version != PROTOCOL_VERSION).then_some(version);
+                next.game_version = Some(version);
             }
             PlayAction::Score(left, right) => next.score = (left, right),
             PlayAction::Finished(outcome, submission) => {
@@ -287,15 +285,16 @@ fn play_as(props: &PlayAsProps) -> Html {
     } else {
         "Player 2"
     };
-    let status = match (&state.incompatible, state.game_ready) {
-        (Some(version), _) => html! {
+    let status = match state.game_version {
+        None => html! { <p class="muted" id="game-status">{ "Loading the game…" }</p> },
+        // A stale cached page, say.
+        Some(version) if version != PROTOCOL_VERSION => html! {
             <Notice tone={Tone::Error}>{ format!("This page speaks game protocol {PROTOCOL_VERSION} but the game speaks {version}: reload the page.") }</Notice>
         },
-        (None, false) => html! { <p class="muted" id="game-status">{ "Loading the game…" }</p> },
-        (None, true) if state.result.is_none() => {
+        Some(_) if state.result.is_none() => {
             html! { <p id="game-status">{ "Click the game, then press Enter to kick off." }</p> }
         }
-        (None, true) => Html::default(),
+        Some(_) => Html::default(),
     };
     html! {
         <div class="play">

@@ -5,7 +5,7 @@ use yew_router::prelude::*;
 use crate::components::field::TextField;
 use crate::components::notice::{Notice, Tone};
 use crate::components::wallet_proof::WalletProof;
-use crate::pages::sign_up::capitalise;
+use crate::format;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 
@@ -35,7 +35,7 @@ pub fn sign_in() -> Html {
 
     let parsed = StellarAccountId::parse(typed.trim());
     let error = (*submitted || !typed.is_empty())
-        .then(|| parsed.as_ref().err().map(|e| capitalise(&e.to_string())))
+        .then(|| parsed.as_ref().err().map(format::sentence))
         .flatten();
     let on_input = {
         let (typed, proving) = (typed.clone(), proving.clone());

@@ -9,6 +9,7 @@ use yew_router::prelude::*;
 use crate::api::{self, ApiError};
 use crate::components::field::TextField;
 use crate::components::notice::{Notice, Tone};
+use crate::format;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 
@@ -23,13 +24,13 @@ impl SignUpForm {
     pub fn username_error(&self) -> Option<String> {
         Username::parse(self.username.trim())
             .err()
-            .map(|e| capitalise(&e.to_string()))
+            .map(|e| format::sentence(&e))
     }
 
     pub fn wallet_error(&self) -> Option<String> {
         StellarAccountId::parse(self.wallet_address.trim())
             .err()
-            .map(|e| capitalise(&e.to_string()))
+            .map(|e| format::sentence(&e))
     }
 
     pub fn request(&self) -> Option<RegisterRequest> {
@@ -37,15 +38,6 @@ impl SignUpForm {
             username: Username::parse(self.username.trim()).ok()?,
             wallet_address: StellarAccountId::parse(self.wallet_address.trim()).ok()?,
         })
-    }
-}
-
-/// Errors read as sentences on the page.
-pub fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
-        None => String::new(),
     }
 }
 
@@ -110,7 +102,7 @@ pub fn sign_up() -> Html {
     let server_field_error = |field: &str| {
         server_error
             .as_ref()
-            .filter(|e| e.field() == Some(field) || field_of(e) == Some(field))
+            .filter(|e| field_of(e) == Some(field))
             .map(ApiError::message)
     };
     let username_error = show(&form.username)
@@ -121,9 +113,7 @@ pub fn sign_up() -> Html {
         .then(|| form.wallet_error())
         .flatten()
         .or_else(|| server_field_error("wallet_address"));
-    let form_error = server_error
-        .as_ref()
-        .filter(|e| field_of(e).is_none() && e.field().is_none());
+    let form_error = server_error.as_ref().filter(|e| field_of(e).is_none());
 
     html! {
         <section class="card narrow" id="sign-up">
@@ -155,13 +145,14 @@ pub fn sign_up() -> Html {
     }
 }
 
-/// The form field a conflict is about (the server names the field for validation errors).
-fn field_of(error: &ApiError) -> Option<&'static str> {
-    match error.code()? {
+/// The form field an error is about: the server names it for validation errors, and a
+/// conflict is about the value that is taken.
+fn field_of(error: &ApiError) -> Option<&str> {
+    error.field().or(match error.code()? {
         ErrorCode::UsernameTaken => Some("username"),
         ErrorCode::WalletTaken => Some("wallet_address"),
         _ => None,
-    }
+    })
 }
 
 #[cfg(test)]
