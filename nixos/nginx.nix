@@ -31,8 +31,9 @@ in
   '';
 
   locations = {
-    # Content-hashed assets (`name-0123456789abcdef.js`) never change.
-    "~ \"-[0-9a-f]{16}(_bg)?\\.(js|wasm|css|svg)$\"" = {
+    # Content-hashed assets (`name-0123456789abcdef.js`) never change. trunk drops a hash's
+    # leading zeros, so it may have fewer than 16 digits.
+    "~ \"-[0-9a-f]{12,16}(_bg)?\\.(js|wasm|css|svg)$\"" = {
       tryFiles = "$uri =404";
       extraConfig = ''
         ${securityHeaders}

@@ -104,9 +104,14 @@ fn is_navigation(parts: &Parts) -> bool {
 /// never changes, so it may be cached forever.
 fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
-    name.split(['-', '_', '.'])
-        .any(|part| part.len() >= 16 && part.chars().all(|c| c.is_ascii_hexdigit()))
+    name.split(['-', '_', '.']).any(|part| {
+        (HASH_MIN_DIGITS..=16).contains(&part.len()) && part.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
+
+/// trunk writes its 64-bit hash without leading zeros (`{:x}`), so one name in 16 has 15 hex
+/// digits, one in 256 has 14; fewer than 12 happens once in 65,536 builds.
+const HASH_MIN_DIGITS: usize = 12;
 
 #[cfg(test)]
 mod tests {
@@ -116,6 +121,11 @@ mod tests {
     fn hashed_names_are_recognised() {
         assert!(is_hashed_asset("/frontend-1f2e3d4c5b6a7980.js"));
         assert!(is_hashed_asset("/frontend-1f2e3d4c5b6a7980_bg.wasm"));
+        // A trunk hash with leading zeros dropped.
+        assert!(is_hashed_asset(
+            "/stellar-heads-frontend-d17c7eeee59f88_bg.wasm"
+        ));
+        assert!(!is_hashed_asset("/cafe-0123.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/game/stellar_heads_game.wasm"));
     }
