@@ -25,6 +25,7 @@ use crate::metrics::{self, Metrics};
 use crate::rate_limit::{self, RateLimits};
 use crate::security_headers::{self, SecurityHeaders};
 use crate::state::{AppState, Settings};
+use crate::verify::Verifier;
 use crate::web::{self, WebRoot};
 use crate::{db, request_id, routes};
 
@@ -39,14 +40,21 @@ pub async fn state_from_config(config: &Config) -> anyhow::Result<AppState> {
         std::time::Duration::from_secs(config.jwt_ttl_secs),
     );
     let db = db::connect_and_migrate(config).await?;
+    let metrics = Arc::new(Metrics::new());
     Ok(AppState {
         db,
         tokens,
         settings: Arc::new(Settings {
             challenge_ttl: std::time::Duration::from_secs(config.challenge_ttl_secs),
             site_name: config.site_name.clone(),
+            match_ticket_ttl: std::time::Duration::from_secs(config.match_ticket_ttl_secs),
         }),
-        metrics: Arc::new(Metrics::new()),
+        verifier: Verifier::new(
+            config.verify_workers(),
+            config.verify_queue,
+            metrics.clone(),
+        ),
+        metrics,
     })
 }
 

@@ -108,6 +108,13 @@ pub struct Config {
     pub header_read_timeout_secs: u64,
     /// On SIGTERM, in-flight requests get this long to finish.
     pub shutdown_grace_secs: u64,
+    /// A started match not finished within this time is closed (a ranked one forfeited).
+    /// Must leave room for a whole match, pauses and a slow connection.
+    pub match_ticket_ttl_secs: u64,
+    /// Threads re-playing submitted matches at once; 0 means one per core.
+    pub verify_workers: usize,
+    /// Submitted matches that may wait for a verifier; beyond that, 503 `busy`.
+    pub verify_queue: usize,
 }
 
 /// Requests per client address. The auth endpoints get a strict budget; the rest of the API
@@ -169,6 +176,9 @@ impl Default for Config {
             request_timeout_secs: 30,
             header_read_timeout_secs: 10,
             shutdown_grace_secs: 30,
+            match_ticket_ttl_secs: 20 * 60,
+            verify_workers: 0,
+            verify_queue: 64,
         }
     }
 }
@@ -250,10 +260,25 @@ impl Config {
         if self.request_timeout_secs == 0 || self.header_read_timeout_secs == 0 {
             bail!("timeouts must be positive");
         }
+        let shortest_ticket = u64::from(protocol::rules::MATCH_SECONDS) + 60;
+        if self.match_ticket_ttl_secs < shortest_ticket {
+            bail!(
+                "match_ticket_ttl_secs must be at least {shortest_ticket}: a match lasts {} s",
+                protocol::rules::MATCH_SECONDS
+            );
+        }
         if self.database_max_connections == 0 {
             bail!("database_max_connections must be at least 1");
         }
         Ok(())
+    }
+
+    /// Verifier threads: `verify_workers`, or one per core.
+    pub fn verify_workers(&self) -> usize {
+        match self.verify_workers {
+            0 => crate::verify::default_workers(),
+            workers => workers,
+        }
     }
 
     pub fn socket_mode(&self) -> u32 {

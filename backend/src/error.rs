@@ -16,6 +16,8 @@ pub struct ApiError {
     pub(crate) code: ErrorCode,
     pub(crate) message: String,
     pub(crate) field: Option<String>,
+    /// Sent as `Retry-After` (seconds).
+    pub(crate) retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -25,7 +27,14 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after_secs: None,
         }
+    }
+
+    /// Asks the client to wait this long before trying again (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_secs = Some(seconds.max(1));
+        self
     }
 
     /// 422 for a well-formed request with an invalid value in `field`.
@@ -126,7 +135,14 @@ impl IntoResponse for ApiError {
             request_id: request_id::current().unwrap_or_default(),
             field: self.field,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_secs {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }
 

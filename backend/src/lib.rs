@@ -1,6 +1,7 @@
 //! The Stellar Heads API server.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod client_ip;
 pub mod config;
@@ -16,4 +17,6 @@ pub mod security_headers;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod tickets;
+pub mod verify;
 pub mod web;

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use stellar_heads_backend::config::Config;
-use stellar_heads_backend::{db, server, telemetry};
+use stellar_heads_backend::{audit, db, server, telemetry};
 
 /// The Stellar Heads API server. Settings come from the optional TOML file and
 /// STELLAR_HEADS_* environment variables (see the README).
@@ -24,6 +24,9 @@ enum Command {
     Migrate,
     /// Load and check the configuration (including the token secret), then exit.
     CheckConfig,
+    /// Re-play every stored verified match and list those whose stored score this build no
+    /// longer reproduces; exits 1 if there is any.
+    VerifyMatches,
 }
 
 #[tokio::main]
@@ -42,6 +45,28 @@ async fn main() -> anyhow::Result<()> {
             config.jwt_secret()?;
             config.database_url()?;
             println!("configuration ok: {config:?}");
+            Ok(())
+        }
+        Command::VerifyMatches => {
+            let db = db::connect_and_migrate(&config).await?;
+            let report = audit::verify_matches(&db, config.verify_workers()).await?;
+            db.close().await;
+            for (match_id, problem) in &report.mismatched {
+                println!("mismatch: match {match_id}: {problem}");
+            }
+            println!(
+                "verify-matches: {} re-played, {} mismatched, {} skipped (recorded by another \
+                 game version than {})",
+                report.replayed,
+                report.mismatched.len(),
+                report.skipped,
+                protocol::record::SIM_VERSION,
+            );
+            anyhow::ensure!(
+                report.mismatched.is_empty(),
+                "{} stored matches do not re-play to their stored score",
+                report.mismatched.len()
+            );
             Ok(())
         }
     }

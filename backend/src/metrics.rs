@@ -37,6 +37,36 @@ struct MatchLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReplayLabels {
+    /// One of [`ReplayOutcome`]'s names: a fixed set.
+    result: &'static str,
+}
+
+/// How re-playing a submitted match ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayOutcome {
+    /// The record replayed to the claimed score.
+    Verified,
+    /// The record replayed to another score than the one claimed.
+    Mismatch,
+    /// The record could not be replayed (malformed, wrong length).
+    Invalid,
+    /// Every verifier was busy: refused with 503.
+    Busy,
+}
+
+impl ReplayOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Mismatch => "mismatch",
+            Self::Invalid => "invalid",
+            Self::Busy => "busy",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ClassLabels {
     class: String,
 }
@@ -58,6 +88,9 @@ pub struct Metrics {
     latency: Family<HttpLabels, Histogram, fn() -> Histogram>,
     in_flight: Gauge,
     matches_stored: Family<MatchLabels, Counter>,
+    matches_forfeited: Counter,
+    replays: Family<ReplayLabels, Counter>,
+    replay_seconds: Histogram,
     signups: Counter,
     verifications: Counter,
     rate_limited: Family<ClassLabels, Counter>,
@@ -89,6 +122,25 @@ impl Metrics {
             "matches_stored",
             "Matches stored (retries not counted)",
             matches_stored.clone(),
+        );
+        let matches_forfeited = Counter::default();
+        registry.register(
+            "matches_forfeited",
+            "Ranked matches started and never finished, stored as losses",
+            matches_forfeited.clone(),
+        );
+        let replays = Family::<ReplayLabels, Counter>::default();
+        registry.register(
+            "match_replays",
+            "Submitted matches re-played by the server, by result",
+            replays.clone(),
+        );
+        // 1 ms .. ~16 s
+        let replay_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 15));
+        registry.register(
+            "match_replay_duration_seconds",
+            "Time to re-play one submitted match (on a verifier thread)",
+            replay_seconds.clone(),
         );
         let signups = Counter::default();
         registry.register("signups", "Players registered", signups.clone());
@@ -122,6 +174,9 @@ impl Metrics {
             latency,
             in_flight,
             matches_stored,
+            matches_forfeited,
+            replays,
+            replay_seconds,
             signups,
             verifications,
             rate_limited,
@@ -136,6 +191,22 @@ impl Metrics {
             ranked: ranked.to_string(),
         };
         self.matches_stored.get_or_create(&labels).inc();
+    }
+
+    pub fn matches_forfeited(&self, count: u64) {
+        self.matches_forfeited.inc_by(count);
+    }
+
+    pub fn replayed(&self, outcome: ReplayOutcome) {
+        self.replays
+            .get_or_create(&ReplayLabels {
+                result: outcome.as_str(),
+            })
+            .inc();
+    }
+
+    pub fn replay_took(&self, seconds: f64) {
+        self.replay_seconds.observe(seconds);
     }
 
     pub fn signup(&self) {

@@ -208,6 +208,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let state = app::state_from_config(&config).await?;
     let db = state.db.clone();
     let router = app::router(state.clone(), &config)?;
+    crate::tickets::spawn_sweeper(db.clone(), state.metrics.clone());
     let options = ServeOptions {
         header_read_timeout: config.header_read_timeout(),
         shutdown_grace: config.shutdown_grace(),

@@ -7,6 +7,7 @@ use sqlx::PgPool;
 
 use crate::auth::jwt::TokenKeys;
 use crate::metrics::Metrics;
+use crate::verify::Verifier;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -14,6 +15,7 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    pub verifier: Verifier,
 }
 
 /// The handful of settings handlers need at request time.
@@ -21,4 +23,6 @@ pub struct AppState {
 pub struct Settings {
     pub challenge_ttl: Duration,
     pub site_name: String,
+    /// How long a started match stays open before it is forfeited.
+    pub match_ticket_ttl: Duration,
 }

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{FULL_TIME, TestApp, vs_computer};
+use common::TestApp;
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../nixos/backup.sh")
@@ -54,8 +54,8 @@ async fn app_with_data() -> TestApp {
     let app = TestApp::spawn().await;
     for name in ["alpha", "bravo", "charlie"] {
         let player = app.register(name).await;
-        app.store_match(&player, vs_computer(5, 2, 6000)).await;
-        app.store_match(&player, vs_computer(1, 1, FULL_TIME)).await;
+        app.insert_result(&player, "vs_computer", 5, 2).await;
+        app.insert_result(&player, "vs_computer", 1, 1).await;
     }
     app
 }

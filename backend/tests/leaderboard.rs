@@ -3,20 +3,13 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{FULL_TIME, Player, TestApp, vs_computer};
+use common::{Player, TestApp};
 use serde_json::{Value, json};
 
 async fn play(app: &TestApp, player: &Player, results: &[(u8, u8)]) {
     for &(ours, theirs) in results {
-        let duration = if ours == 5 || theirs == 5 {
-            60 * 100
-        } else {
-            FULL_TIME
-        };
-        let response = app
-            .store_match(player, vs_computer(ours, theirs, duration))
+        app.insert_result(player, "vs_computer", ours.into(), theirs.into())
             .await;
-        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
     }
 }
 
@@ -41,12 +34,7 @@ async fn ranks_by_points_then_wins_then_goal_difference() {
     play(&app, &cy, &[(1, 1), (2, 2), (0, 0)]).await; // 3 points, 0 wins
     play(&app, &dee, &[(5, 2), (0, 5)]).await; // 3 points, 1 win
     // Two-player matches on one keyboard are history, never ranking.
-    let local = json!({"match_id": uuid::Uuid::new_v4(), "player_score": 5, "opponent_score": 0,
-                       "duration_ticks": 6000, "mode": {"kind": "local_two_player"}});
-    assert_eq!(
-        app.store_match(&cy, local).await.status,
-        StatusCode::CREATED
-    );
+    app.insert_result(&cy, "local_two_player", 5, 0).await;
 
     let page = app.get("/api/leaderboard", None).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());

@@ -1,138 +1,321 @@
-//! Storing matches and reading the history, through the real router and database.
+//! Matches: started by the server, re-played before they count, kept with their records;
+//! and the history. Through the real router, database and simulation.
 
 mod common;
 
 use axum::http::StatusCode;
-use common::{FULL_TIME, TestApp, vs_computer};
-use serde_json::json;
+use common::{TestApp, idle_match, result_body};
+use protocol::record::{MatchRecord, SIM_VERSION, input};
+use protocol::{Difficulty, GameMode};
+use serde_json::{Value, json};
+use stellar_heads_backend::tickets;
+use stellar_heads_game::replay::play_scripted;
 
-#[tokio::test]
-async fn the_server_derives_the_outcome_and_stores_a_draw_as_a_draw() {
-    let app = TestApp::spawn().await;
-    let player = app.register("Drawer").await;
-    let win = app.store_match(&player, vs_computer(5, 2, 60 * 95)).await;
-    assert_eq!(win.status, StatusCode::CREATED, "{}", win.text());
-    assert_eq!(win.json()["outcome"], "win");
-    let draw = app.store_match(&player, vs_computer(2, 2, FULL_TIME)).await;
-    assert_eq!(draw.status, StatusCode::CREATED);
-    assert_eq!(draw.json()["outcome"], "draw");
-    let loss = app.store_match(&player, vs_computer(1, 3, FULL_TIME)).await;
-    assert_eq!(loss.json()["outcome"], "loss");
-    let outcomes: Vec<String> = sqlx::query_scalar("SELECT outcome FROM matches ORDER BY outcome")
-        .fetch_all(&app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(outcomes, ["draw", "loss", "win"]);
+fn hard() -> Value {
+    json!({"kind": "vs_computer", "difficulty": "hard"})
 }
 
 #[tokio::test]
-async fn a_client_cannot_claim_the_outcome() {
+async fn a_real_match_is_replayed_stored_with_the_servers_score_and_watchable() {
     let app = TestApp::spawn().await;
-    let player = app.register("Claimer").await;
-    let mut submission = vs_computer(0, 3, FULL_TIME);
-    submission["won"] = json!(true);
-    let response = app.store_match(&player, submission).await;
-    response.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let player = app.register("Replayed").await;
+    let played = idle_match(Difficulty::Hard);
+    let response = app.start_match(&player, hard()).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    let ticket = response.json();
+    assert_eq!(ticket["sim_version"], SIM_VERSION);
+    assert_eq!(ticket["mode"], hard());
+    assert_eq!(ticket["forfeited"], Value::Null);
+    let match_id = ticket["match_id"].as_str().unwrap().to_owned();
+    app.backdate(&match_id).await;
+
+    let stored = app.submit(&player, &match_id, result_body(&played)).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text());
+    let body = stored.json();
+    assert_eq!(body["match_id"], match_id);
+    assert_eq!(
+        (
+            body["player_score"].as_u64(),
+            body["opponent_score"].as_u64()
+        ),
+        (Some(0), Some(5))
+    );
+    assert_eq!(body["outcome"], "loss");
+    assert_eq!(body["status"], "verified");
+    assert_eq!(body["duration_ticks"], played.1.ticks);
+
+    // A retry of the same result is the same match, stored once.
+    let again = app.submit(&player, &match_id, result_body(&played)).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(app.count("matches").await, 1);
+    assert_eq!(app.count("match_tickets").await, 0);
+
+    // Anyone can fetch the record, and it re-plays to the stored score.
+    let record = app
+        .get(&format!("/api/matches/{match_id}/record"), None)
+        .await;
+    assert_eq!(record.status, StatusCode::OK, "{}", record.text());
+    let replay = record.json();
+    assert_eq!(replay["username"], "Replayed");
+    let fetched: MatchRecord = serde_json::from_value(replay["record"].clone()).unwrap();
+    assert_eq!(fetched, played.0);
+    let stats = app
+        .get(
+            &format!("/api/players/{}/stats", player.wallet.address()),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        (stats["played"].as_i64(), stats["losses"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let board = app.get("/api/leaderboard", None).await.json();
+    assert_eq!(board["entries"][0]["latest_match_id"], match_id);
+
+    // The audit re-plays it and finds nothing wrong.
+    let audit = stellar_heads_backend::audit::verify_matches(&app.state.db, 2)
+        .await
+        .unwrap();
+    assert_eq!((audit.replayed, audit.mismatched.len()), (1, 0));
+}
+
+#[tokio::test]
+async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let player = app.register("Forger").await;
+    let match_id = app.ticket(&player, hard()).await;
+    app.backdate(&match_id).await;
+    let played = idle_match(Difficulty::Hard);
+
+    // The old hand-typed 5-0: no record at all.
+    app.submit(
+        &player,
+        &match_id,
+        json!({"player_score": 5, "opponent_score": 0}),
+    )
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    // A real record with a claimed score it does not play out to.
+    let mut claim = result_body(&played);
+    claim["player_score"] = json!(5);
+    claim["opponent_score"] = json!(0);
+    app.submit(&player, &match_id, claim)
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "result_mismatch");
+
+    // An idle computer: left scores at will against a right side that never moves, recorded
+    // as a two-player match and submitted as a win against the computer.
+    let attack = |tick: u32| {
+        let mut bits = if tick % 240 < 110 {
+            input::RIGHT
+        } else {
+            input::LEFT
+        };
+        if tick.is_multiple_of(11) {
+            bits |= input::KICK_PRESSED;
+        }
+        [bits, 0]
+    };
+    let (two_player, result) = play_scripted(GameMode::LocalTwoPlayer, attack);
+    for record in [
+        MatchRecord {
+            mode: serde_json::from_value(hard()).unwrap(),
+            ..two_player.clone()
+        },
+        MatchRecord::new(
+            serde_json::from_value(hard()).unwrap(),
+            &two_player.frames().unwrap(),
+        ),
+    ] {
+        let forged =
+            json!({"player_score": result.left, "opponent_score": result.right, "record": record});
+        let response = app.submit(&player, &match_id, forged).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            response.text()
+        );
+        let code = response.json()["code"].as_str().unwrap().to_owned();
+        assert!(
+            ["result_mismatch", "invalid_record", "validation_failed"].contains(&code.as_str()),
+            "{code}"
+        );
+    }
+
+    let record = &played.0;
+    let with = |change: &dyn Fn(&mut MatchRecord)| {
+        let mut forged = record.clone();
+        change(&mut forged);
+        json!({"player_score": 0, "opponent_score": 5, "record": forged})
+    };
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            with(&|r| r.inputs.truncate(r.inputs.len() - 4)),
+            "invalid_record",
+        ),
+        (with(&|r| r.inputs = "not base64!".into()), "invalid_record"),
+        (
+            with(&|r| r.inputs = "A".repeat(protocol::record::MAX_INPUTS_LEN + 4)),
+            "invalid_record",
+        ),
+        (
+            with(&|r| r.ticks = protocol::rules::MATCH_TICKS + 1),
+            "invalid_record",
+        ),
+        (
+            with(&|r| *r = MatchRecord::new(r.mode, &vec![[0, 0]; 400])),
+            "invalid_record",
+        ),
+        (with(&|r| r.sim_version = SIM_VERSION + 1), "outdated_game"),
+        (
+            with(&|r| {
+                r.mode = GameMode::VsComputer {
+                    difficulty: Difficulty::Easy,
+                }
+            }),
+            "invalid_record",
+        ),
+    ];
+    for (body, code) in cases {
+        app.submit(&player, &match_id, body)
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, code);
+    }
+    assert_eq!(app.count("matches").await, 0);
+    let metrics = app.state.metrics.render(&app.state.db);
+    assert!(
+        metrics.contains(r#"stellar_heads_match_replays_total{result="mismatch"}"#),
+        "{metrics}"
+    );
+    // The genuine result still counts afterwards.
+    let stored = app.submit(&player, &match_id, result_body(&played)).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text());
+}
+
+#[tokio::test]
+async fn a_result_sooner_than_the_match_could_be_played_is_refused() {
+    let app = TestApp::spawn().await;
+    let player = app.register("Hasty").await;
+    let match_id = app.ticket(&player, hard()).await;
+    let response = app
+        .submit(
+            &player,
+            &match_id,
+            result_body(&idle_match(Difficulty::Hard)),
+        )
+        .await;
+    let body = response.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "result_too_early");
+    assert!(
+        body["message"].as_str().unwrap().contains("was started"),
+        "{body}"
+    );
     assert_eq!(app.count("matches").await, 0);
 }
 
 #[tokio::test]
-async fn a_retry_is_stored_once_and_counted_once() {
+async fn only_the_players_own_open_match_can_be_finished() {
     let app = TestApp::spawn().await;
-    let player = app.register("Retrier").await;
-    let submission = vs_computer(5, 0, 60 * 70);
-    let first = app.store_match(&player, submission.clone()).await;
-    assert_eq!(first.status, StatusCode::CREATED);
-    let retry = app.store_match(&player, submission.clone()).await;
-    assert_eq!(retry.status, StatusCode::OK, "{}", retry.text());
-    assert_eq!(retry.json(), first.json());
-    // Concurrent retries too.
-    let (a, b) = tokio::join!(
-        app.store_match(&player, submission.clone()),
-        app.store_match(&player, submission)
-    );
-    assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK));
-    assert_eq!(app.count("matches").await, 1);
-    let played: i32 = sqlx::query_scalar("SELECT played FROM standings")
-        .fetch_one(&app.state.db)
+    let owner = app.register("Owner").await;
+    let thief = app.register("Thief").await;
+    let played = idle_match(Difficulty::Hard);
+    let match_id = app.ticket(&owner, hard()).await;
+    app.backdate(&match_id).await;
+    app.submit(&thief, &match_id, result_body(&played))
         .await
-        .unwrap();
-    assert_eq!(played, 1);
-}
-
-#[tokio::test]
-async fn a_reused_match_id_with_other_contents_is_a_conflict() {
-    let app = TestApp::spawn().await;
-    let player = app.register("Reuser").await;
-    let other = app.register("Other").await;
-    let submission = vs_computer(5, 1, 60 * 80);
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    app.submit(
+        &owner,
+        &uuid::Uuid::new_v4().to_string(),
+        result_body(&played),
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "not_found");
     assert_eq!(
-        app.store_match(&player, submission.clone()).await.status,
+        app.submit(&owner, &match_id, result_body(&played))
+            .await
+            .status,
         StatusCode::CREATED
     );
-    let mut changed = submission.clone();
-    changed["opponent_score"] = json!(2);
-    app.store_match(&player, changed)
+    // Someone else's stored match is not theirs to resubmit either.
+    app.submit(&thief, &match_id, result_body(&played))
         .await
-        .assert_error(StatusCode::CONFLICT, "match_conflict");
-    // Another player cannot claim (or learn about) the same id.
-    app.store_match(&other, submission)
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    // Unranked matches are not public.
+    let local = app
+        .ticket(&owner, json!({"kind": "local_two_player"}))
+        .await;
+    app.get(&format!("/api/matches/{local}/record"), None)
         .await
-        .assert_error(StatusCode::CONFLICT, "match_conflict");
-    assert_eq!(app.count("matches").await, 1);
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
 }
 
 #[tokio::test]
-async fn impossible_results_are_refused_and_nothing_is_written() {
+async fn an_abandoned_ranked_match_is_a_loss() {
     let app = TestApp::spawn().await;
-    let player = app.register("Cheater").await;
-    let cases = [
-        (vs_computer(6, 0, 60 * 100), "player_score"),
-        (vs_computer(5, 5, 60 * 100), "player_score"),
-        (vs_computer(3, 1, 60 * 100), "duration_ticks"), // nobody reached 5 before time-out
-        (vs_computer(1, 0, FULL_TIME + 1), "duration_ticks"),
-        (vs_computer(5, 0, 3), "duration_ticks"),
-    ];
-    for (submission, field) in cases {
-        let response = app.store_match(&player, submission.clone()).await;
-        let body = response.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-        assert_eq!(body["field"], field, "{submission}: {body}");
+    let player = app.register("Quitter").await;
+    let played = idle_match(Difficulty::Hard);
+    // Starting another match forfeits the open ranked one.
+    let first = app.ticket(&player, hard()).await;
+    let second = app.start_match(&player, hard()).await.json();
+    assert_eq!(second["forfeited"], first);
+    app.backdate(&first).await;
+    app.submit(&player, &first, result_body(&played))
+        .await
+        .assert_error(StatusCode::CONFLICT, "match_closed");
+    // Letting a ticket expire forfeits it too (the sweeper's work, run here directly).
+    let second = second["match_id"].as_str().unwrap().to_owned();
+    sqlx::query("UPDATE match_tickets SET started_at = now() - interval '2 hours', expires_at = now() - interval '1 second' WHERE id = $1::uuid")
+        .bind(&second)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(tickets::close_expired(&app.state.db).await.unwrap(), 1);
+    // An unranked match left open is simply closed: nothing to forfeit.
+    app.ticket(&player, json!({"kind": "local_two_player"}))
+        .await;
+    app.ticket(&player, json!({"kind": "local_two_player"}))
+        .await;
+
+    let history = app
+        .get("/api/matches/mine", Some(&player.token))
+        .await
+        .json();
+    let matches = history["matches"].as_array().unwrap();
+    assert_eq!(matches.len(), 2);
+    for stored in matches {
+        assert_eq!(stored["status"], "forfeited");
+        assert_eq!(stored["outcome"], "loss");
+        assert_eq!(
+            (
+                stored["player_score"].as_u64(),
+                stored["opponent_score"].as_u64()
+            ),
+            (Some(0), Some(5))
+        );
     }
-    let mut negative = vs_computer(0, 0, FULL_TIME);
-    negative["player_score"] = json!(-1);
-    let body = app
-        .store_match(&player, negative)
+    let stats = app
+        .get(
+            &format!("/api/players/{}/stats", player.wallet.address()),
+            None,
+        )
         .await
-        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(body["field"], "player_score");
-    let mut bad_mode = vs_computer(0, 0, FULL_TIME);
-    bad_mode["mode"] = json!({"kind": "vs_computer", "difficulty": "impossible"});
-    app.store_match(&player, bad_mode)
-        .await
-        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    let mut nil_id = vs_computer(0, 0, FULL_TIME);
-    nil_id["match_id"] = json!(uuid::Uuid::nil());
-    app.store_match(&player, nil_id)
-        .await
-        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(app.count("matches").await, 0);
-    assert_eq!(app.count("standings").await, 0);
+        .json();
+    assert_eq!(
+        (stats["played"].as_i64(), stats["losses"].as_i64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(app.count("match_tickets").await, 1);
 }
 
 #[tokio::test]
 async fn storing_needs_a_valid_token() {
     let app = TestApp::spawn().await;
-    let response = app
-        .post("/api/matches", vs_computer(5, 0, 60 * 60), None)
-        .await;
+    let start = json!({"mode": {"kind": "vs_computer", "difficulty": "easy"}});
+    let response = app.post("/api/matches", start.clone(), None).await;
     response.assert_error(StatusCode::UNAUTHORIZED, "missing_token");
-    let response = app
-        .post(
-            "/api/matches",
-            vs_computer(5, 0, 60 * 60),
-            Some("not.a.token"),
-        )
-        .await;
+    let response = app.post("/api/matches", start, Some("not.a.token")).await;
     response.assert_error(StatusCode::UNAUTHORIZED, "invalid_token");
     assert_eq!(app.count("matches").await, 0);
 }
@@ -143,20 +326,26 @@ async fn the_database_itself_refuses_impossible_rows() {
     app.register("Direct").await;
     let attempts = [
         // outcome contradicting the scores
-        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty) \
-         SELECT gen_random_uuid(), id, 0, 3, 'win', 10800, 'vs_computer', 'easy' FROM players",
+        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty, status) \
+         SELECT gen_random_uuid(), id, 0, 3, 'win', 10800, 'vs_computer', 'easy', 'unverified' FROM players",
         // score out of range
-        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty) \
-         SELECT gen_random_uuid(), id, 7, 0, 'win', 600, 'vs_computer', 'easy' FROM players",
+        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty, status) \
+         SELECT gen_random_uuid(), id, 7, 0, 'win', 600, 'vs_computer', 'easy', 'unverified' FROM players",
         // timed out early
-        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty) \
-         SELECT gen_random_uuid(), id, 1, 0, 'win', 600, 'vs_computer', 'easy' FROM players",
+        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty, status) \
+         SELECT gen_random_uuid(), id, 1, 0, 'win', 600, 'vs_computer', 'easy', 'unverified' FROM players",
         // unknown player
-        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty) \
-         VALUES (gen_random_uuid(), gen_random_uuid(), 5, 0, 'win', 600, 'vs_computer', 'easy')",
+        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty, status) \
+         VALUES (gen_random_uuid(), gen_random_uuid(), 5, 0, 'win', 600, 'vs_computer', 'easy', 'unverified')",
         // difficulty without a computer opponent
-        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty) \
-         SELECT gen_random_uuid(), id, 5, 0, 'win', 600, 'local_two_player', 'easy' FROM players",
+        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty, status) \
+         SELECT gen_random_uuid(), id, 5, 0, 'win', 600, 'local_two_player', 'easy', 'unverified' FROM players",
+        // verified without a record
+        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty, status) \
+         SELECT gen_random_uuid(), id, 5, 0, 'win', 600, 'vs_computer', 'easy', 'verified' FROM players",
+        // a forfeit that is not a 0-5 loss
+        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, duration_ticks, mode, difficulty, status) \
+         SELECT gen_random_uuid(), id, 4, 5, 'loss', 600, 'vs_computer', 'easy', 'forfeited' FROM players",
         // a malformed address
         "INSERT INTO players (username, wallet_address) VALUES ('abcd', 'Gnot-an-address')",
     ];
@@ -175,15 +364,10 @@ async fn history_is_the_callers_own_newest_first_and_paginates_without_overlap()
     let player = app.register("Historian").await;
     let other = app.register("Stranger").await;
     let mut ids = Vec::new();
-    for goals in 0..5u8 {
-        let submission = vs_computer(goals, 5, 60 * 100);
-        ids.push(submission["match_id"].as_str().unwrap().to_owned());
-        assert_eq!(
-            app.store_match(&player, submission).await.status,
-            StatusCode::CREATED
-        );
+    for goals in 0..5 {
+        ids.push(app.insert_result(&player, "vs_computer", goals, 5).await);
     }
-    app.store_match(&other, vs_computer(5, 0, 60 * 100)).await;
+    app.insert_result(&other, "vs_computer", 5, 0).await;
     let mut seen = Vec::new();
     let mut path = "/api/matches/mine?limit=2".to_owned();
     let mut pages = 0;

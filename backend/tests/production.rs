@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::{TestApp, Wallet, vs_computer};
+use common::{TestApp, Wallet, idle_match};
+use protocol::Difficulty;
 use serde_json::json;
 use stellar_heads_backend::client_ip::Peer;
 use stellar_heads_backend::config::RateLimitConfig;
@@ -180,13 +181,11 @@ async fn json_responses_are_compressed_when_the_client_accepts_it() {
 async fn metrics_count_requests_by_route_and_business_events() {
     let app = TestApp::spawn().await;
     let player = app.register("Counted").await;
-    assert_eq!(
-        app.store_match(&player, vs_computer(5, 1, 6000))
-            .await
-            .status,
-        StatusCode::CREATED
-    );
-    app.store_match(&player, vs_computer(5, 1, 6000)).await;
+    let played = idle_match(Difficulty::Easy);
+    for _ in 0..2 {
+        let response = app.play(&player, &played).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    }
     app.get(
         &format!("/api/players/{}/stats", player.wallet.address()),
         None,
@@ -199,8 +198,11 @@ async fn metrics_count_requests_by_route_and_business_events() {
         r#"stellar_heads_http_requests_total{method="GET",route="/api/players/{wallet_address}/stats",status="200"} 1"#,
         r#"stellar_heads_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
         r#"stellar_heads_signups_total 1"#,
-        r#"stellar_heads_matches_stored_total{outcome="win",ranked="true"} 2"#,
+        r#"stellar_heads_matches_stored_total{outcome="loss",ranked="true"} 2"#,
+        r#"stellar_heads_match_replays_total{result="verified"} 2"#,
+        "stellar_heads_match_replay_duration_seconds_count 2",
         r#"stellar_heads_http_request_duration_seconds_count{method="POST",route="/api/matches",status="201"} 2"#,
+        r#"stellar_heads_http_request_duration_seconds_count{method="POST",route="/api/matches/{match_id}/result",status="201"} 2"#,
         "stellar_heads_db_pool_max_connections 10",
     ] {
         assert!(text.contains(expected), "missing {expected}\n{text}");

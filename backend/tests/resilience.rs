@@ -23,7 +23,7 @@ fn options(database_url: &str) -> ServerOptions {
 
 async fn stored_match_ids(database_url: &str) -> Vec<Uuid> {
     let pool = PgPool::connect(database_url).await.unwrap();
-    let ids = sqlx::query_scalar("SELECT id FROM matches")
+    let ids = sqlx::query_scalar("SELECT id FROM matches WHERE status = 'verified'")
         .fetch_all(&pool)
         .await
         .unwrap();
@@ -59,10 +59,15 @@ async fn many_players_at_once_get_no_5xx_and_lose_no_match() {
     let database = pg_harness::fresh_database().await.unwrap();
     let socket = ListeningSocket::bind().unwrap();
     let server = ServerProcess::start(&options(&database.url), &socket).unwrap();
+    loadgen::server::backdate_match_starts(&database.url)
+        .await
+        .unwrap();
     let config = LoadConfig {
         players: 60,
         matches_per_player: 5,
         reads_per_player: 4,
+        // Tickets are backdated: results are sent as soon as the match starts.
+        play_time: Duration::ZERO,
         ..LoadConfig::default()
     };
     let started = Instant::now();
@@ -99,6 +104,9 @@ async fn a_restart_under_load_refuses_no_connection_and_finishes_what_it_accepte
     // deployment.
     let options = options(&database.url);
     let first = ServerProcess::start(&options, &socket).unwrap();
+    loadgen::server::backdate_match_starts(&database.url)
+        .await
+        .unwrap();
     // One connection per request, so that every failure is attributable; no retries, so
     // that a failure shows.
     let config = LoadConfig {
@@ -107,6 +115,8 @@ async fn a_restart_under_load_refuses_no_connection_and_finishes_what_it_accepte
         reads_per_player: 4,
         keep_alive: false,
         retry: false,
+        // Tickets are backdated: results are sent as soon as the match starts.
+        play_time: Duration::ZERO,
         ..LoadConfig::default()
     };
     let base = socket.base_url();
@@ -196,6 +206,9 @@ async fn the_database_going_away_under_load_costs_no_acknowledged_match() {
             _ => 0,
         }
     };
+    loadgen::server::backdate_match_starts(&database_url)
+        .await
+        .unwrap();
     let api = loadgen::Api::new(&socket.base_url(), true);
     assert_eq!(ready(api.clone()).await, 200);
 
@@ -203,6 +216,8 @@ async fn the_database_going_away_under_load_costs_no_acknowledged_match() {
         players: 30,
         matches_per_player: 10,
         reads_per_player: 2,
+        // Tickets are backdated: results are sent as soon as the match starts.
+        play_time: Duration::ZERO,
         ..LoadConfig::default()
     };
     let base = socket.base_url();
@@ -381,5 +396,70 @@ async fn slow_and_huge_requests_cannot_stall_others() {
         let _ = stream.read_to_string(&mut response);
         assert!(response.starts_with("HTTP/1.1 503"), "{response}");
     }
+    assert!(server.terminate().unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_verifications_at_once_leave_liveness_prompt() {
+    use loadgen::api::{auth_token, random_username, random_wallet, ticket_id};
+    let database = pg_harness::fresh_database().await.unwrap();
+    let socket = ListeningSocket::bind().unwrap();
+    let server = ServerProcess::start(&options(&database.url), &socket).unwrap();
+    loadgen::server::backdate_match_starts(&database.url)
+        .await
+        .unwrap();
+    let api = loadgen::Api::new(&socket.base_url(), true);
+    let (mode, result) = load::genuine_match();
+    let mut started = Vec::new();
+    for _ in 0..64 {
+        let token = auth_token(api.register(&random_username(), &random_wallet()).await)
+            .await
+            .unwrap();
+        let match_id = ticket_id(api.start_match(&token, *mode).await)
+            .await
+            .unwrap();
+        started.push((token, match_id));
+    }
+    let submits: Vec<_> = started
+        .into_iter()
+        .map(|(token, match_id)| {
+            let api = api.clone();
+            tokio::spawn(async move {
+                match api.submit_result(&token, match_id, result).await {
+                    loadgen::api::Reply::Status(status, _) => status,
+                    other => panic!("{other:?}"),
+                }
+            })
+        })
+        .collect();
+    // While the verifiers work through the 64 replays, liveness answers at once.
+    let mut slowest = Duration::ZERO;
+    let mut probes = 0;
+    while submits.iter().any(|submit| !submit.is_finished()) && probes < 100 {
+        let probe = loadgen::Api::new(&socket.base_url(), false);
+        let sent = Instant::now();
+        assert!(matches!(
+            probe.get("/health/live", None).await,
+            loadgen::api::Reply::Status(200, _)
+        ));
+        slowest = slowest.max(sent.elapsed());
+        probes += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut statuses = Vec::new();
+    for submit in submits {
+        statuses.push(submit.await.unwrap());
+    }
+    eprintln!("{probes} liveness probes during 64 verifications, slowest {slowest:?}");
+    assert!(
+        probes >= 3,
+        "the verifications ended before they could be probed"
+    );
+    assert!(
+        slowest < Duration::from_millis(500),
+        "liveness took {slowest:?}"
+    );
+    assert!(statuses.iter().all(|status| *status == 201), "{statuses:?}");
+    assert_eq!(stored_match_ids(&database.url).await.len(), 64);
     assert!(server.terminate().unwrap().success());
 }

@@ -7,11 +7,14 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use protocol::account::StellarAccountId;
 use protocol::api::{
     AuthResponse, ChallengeRequest, ChallengeResponse, LeaderboardPage, MatchHistoryPage,
-    MatchSubmission, PlayerProfile, PlayerStats, RegisterRequest, StoredMatch, VerifyRequest,
+    MatchResultSubmission, MatchTicket, PlayerProfile, PlayerStats, RegisterRequest,
+    StartMatchRequest, StoredMatch, VerifyRequest,
 };
 use protocol::error::{ErrorBody, ErrorCode};
+use protocol::rules::GameMode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,8 +134,23 @@ pub async fn me(token: &str) -> ApiResult<PlayerProfile> {
     get("/api/me", Some(token)).await
 }
 
-pub async fn store_match(token: &str, submission: &MatchSubmission) -> ApiResult<StoredMatch> {
-    post("/api/matches", Some(token), submission).await
+/// Starts a match (closing, and for a ranked one forfeiting, any match left open).
+pub async fn start_match(token: &str, mode: GameMode) -> ApiResult<MatchTicket> {
+    post("/api/matches", Some(token), &StartMatchRequest { mode }).await
+}
+
+/// Submits a finished match; the server re-plays its record before storing it.
+pub async fn submit_result(
+    token: &str,
+    match_id: Uuid,
+    result: &MatchResultSubmission,
+) -> ApiResult<StoredMatch> {
+    post(
+        &format!("/api/matches/{match_id}/result"),
+        Some(token),
+        result,
+    )
+    .await
 }
 
 pub async fn my_matches(token: &str, before: Option<&str>) -> ApiResult<MatchHistoryPage> {

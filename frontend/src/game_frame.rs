@@ -91,14 +91,15 @@ mod tests {
     use super::*;
 
     const ORIGIN: &str = "https://heads.example";
-    const READY: &str = r#"{"type":"ready","data":{"protocol_version":1}}"#;
+    const READY: &str = r#"{"type":"ready","data":{"protocol_version":2,"sim_version":2}}"#;
 
     #[test]
     fn accepts_the_games_messages() {
         assert_eq!(
             accept(ORIGIN, ORIGIN, true, Some(READY.into())),
             Ok(GameToPage::Ready {
-                protocol_version: 1
+                protocol_version: 2,
+                sim_version: 2,
             })
         );
     }

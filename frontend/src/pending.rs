@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use gloo_storage::{LocalStorage, Storage};
 use protocol::account::StellarAccountId;
-use protocol::api::{MatchSubmission, StoredMatch};
+use protocol::api::{MatchResultSubmission, StoredMatch};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -24,7 +24,9 @@ const FIRST_DELAY: Duration = Duration::from_millis(500);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingMatch {
     pub wallet_address: StellarAccountId,
-    pub submission: MatchSubmission,
+    /// The id the server gave the match when it started it.
+    pub match_id: Uuid,
+    pub result: MatchResultSubmission,
 }
 
 fn load() -> Vec<PendingMatch> {
@@ -42,17 +44,14 @@ fn save(queue: &[PendingMatch]) {
 
 /// Adds a match to `queue` unless it is already there.
 fn with_added(mut queue: Vec<PendingMatch>, pending: PendingMatch) -> Vec<PendingMatch> {
-    if !queue
-        .iter()
-        .any(|p| p.submission.match_id == pending.submission.match_id)
-    {
+    if !queue.iter().any(|p| p.match_id == pending.match_id) {
         queue.push(pending);
     }
     queue
 }
 
 fn without(mut queue: Vec<PendingMatch>, match_id: Uuid) -> Vec<PendingMatch> {
-    queue.retain(|p| p.submission.match_id != match_id);
+    queue.retain(|p| p.match_id != match_id);
     queue
 }
 
@@ -79,9 +78,9 @@ pub async fn submit(token: &str, pending: &PendingMatch) -> ApiResult<StoredMatc
     let mut delay = FIRST_DELAY;
     let mut attempt = 1;
     loop {
-        match api::store_match(token, &pending.submission).await {
+        match api::submit_result(token, pending.match_id, &pending.result).await {
             Ok(stored) => {
-                remove(pending.submission.match_id);
+                remove(pending.match_id);
                 return Ok(stored);
             }
             Err(error) if error.is_retryable() && attempt < ATTEMPTS => {
@@ -91,7 +90,7 @@ pub async fn submit(token: &str, pending: &PendingMatch) -> ApiResult<StoredMatc
             }
             Err(error) => {
                 if is_final(&error) {
-                    remove(pending.submission.match_id);
+                    remove(pending.match_id);
                 }
                 return Err(error);
             }
@@ -99,8 +98,8 @@ pub async fn submit(token: &str, pending: &PendingMatch) -> ApiResult<StoredMatc
     }
 }
 
-/// The server refused this match itself (it breaks the rules, or its id was used for another
-/// match): sending it again can never succeed.
+/// The server refused this match itself (its replay gives another score, it was forfeited,
+/// its record is of an older game): sending it again can never succeed.
 fn is_final(error: &ApiError) -> bool {
     !error.is_retryable() && !error.is_session_rejected()
 }
@@ -109,6 +108,7 @@ fn is_final(error: &ApiError) -> bool {
 mod tests {
     use super::*;
     use protocol::error::{ErrorBody, ErrorCode};
+    use protocol::record::MatchRecord;
     use protocol::rules::{Difficulty, GameMode};
 
     fn pending(n: u128) -> PendingMatch {
@@ -116,14 +116,16 @@ mod tests {
             wallet_address: "GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ"
                 .parse()
                 .unwrap(),
-            submission: MatchSubmission {
-                match_id: Uuid::from_u128(n),
-                player_score: 1,
+            match_id: Uuid::from_u128(n),
+            result: MatchResultSubmission {
+                player_score: 0,
                 opponent_score: 5,
-                duration_ticks: 3000,
-                mode: GameMode::VsComputer {
-                    difficulty: Difficulty::Hard,
-                },
+                record: MatchRecord::new(
+                    GameMode::VsComputer {
+                        difficulty: Difficulty::Hard,
+                    },
+                    &[[0, 0]; 1100],
+                ),
             },
         }
     }
@@ -149,6 +151,9 @@ mod tests {
         };
         assert!(is_final(&refusal(409, ErrorCode::MatchConflict)));
         assert!(is_final(&refusal(422, ErrorCode::ValidationFailed)));
+        assert!(is_final(&refusal(422, ErrorCode::ResultMismatch)));
+        assert!(is_final(&refusal(409, ErrorCode::MatchClosed)));
+        assert!(!is_final(&refusal(503, ErrorCode::Busy)));
         assert!(!is_final(&refusal(401, ErrorCode::TokenExpired)));
         assert!(!is_final(&refusal(503, ErrorCode::Unavailable)));
         assert!(!is_final(&ApiError::Network));

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use protocol::GameMode;
 use protocol::StellarAccountId;
-use protocol::api::{AuthResponse, MatchSubmission};
+use protocol::api::{AuthResponse, MatchResultSubmission, MatchTicket};
 use serde_json::json;
+use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -63,12 +65,29 @@ impl Api {
             .await
     }
 
-    pub async fn store_match(&self, token: &str, submission: &MatchSubmission) -> Reply {
+    /// `POST /api/matches`: starts a match.
+    pub async fn start_match(&self, token: &str, mode: GameMode) -> Reply {
         self.send(
             self.client
                 .post(self.url("/api/matches"))
                 .bearer_auth(token)
-                .json(submission),
+                .json(&json!({ "mode": mode })),
+        )
+        .await
+    }
+
+    /// `POST /api/matches/{match_id}/result`.
+    pub async fn submit_result(
+        &self,
+        token: &str,
+        match_id: Uuid,
+        result: &MatchResultSubmission,
+    ) -> Reply {
+        self.send(
+            self.client
+                .post(self.url(&format!("/api/matches/{match_id}/result")))
+                .bearer_auth(token)
+                .json(result),
         )
         .await
     }
@@ -91,6 +110,18 @@ pub async fn auth_token(reply: Reply) -> Option<String> {
             .await
             .ok()
             .map(|auth| auth.token),
+        _ => None,
+    }
+}
+
+/// The match id of a `201` to `start_match`.
+pub async fn ticket_id(reply: Reply) -> Option<Uuid> {
+    match reply {
+        Reply::Status(201, response) => response
+            .json::<MatchTicket>()
+            .await
+            .ok()
+            .map(|ticket| ticket.match_id),
         _ => None,
     }
 }

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::api::{Api, Reply, auth_token, random_username, random_wallet};
-use crate::load::random_submission;
+use crate::api::{Api, Reply, auth_token, random_username, random_wallet, ticket_id};
+use crate::load::genuine_match;
 use crate::stats::percentile;
 
 /// One endpoint's measurement.
@@ -29,7 +29,8 @@ impl Measurement {
 pub enum Endpoint {
     Baseline,
     Leaderboard,
-    StoreMatch,
+    /// A verified match: the server re-plays a 0–5 match of about 1,100 ticks.
+    SubmitResult,
 }
 
 impl Endpoint {
@@ -37,7 +38,7 @@ impl Endpoint {
         match self {
             Self::Baseline => "GET /health/live (baseline)",
             Self::Leaderboard => "GET /api/leaderboard?limit=20",
-            Self::StoreMatch => "POST /api/matches",
+            Self::SubmitResult => "POST /api/matches/{id}/result",
         }
     }
 }
@@ -53,12 +54,9 @@ pub async fn seed(base: &str, players: usize, matches_each: usize) -> anyhow::Re
                 .await
                 .ok_or_else(|| anyhow::anyhow!("registration failed while seeding"))?;
             for _ in 0..matches_each {
-                match api.store_match(&token, &random_submission()).await {
-                    Reply::Status(201, _) => {}
-                    other => anyhow::bail!("storing a match failed while seeding: {other:?}"),
-                }
+                play_one(&api, &token).await?;
             }
-            Ok(token)
+            anyhow::Ok(token)
         }));
     }
     let mut tokens = Vec::new();
@@ -66,6 +64,18 @@ pub async fn seed(base: &str, players: usize, matches_each: usize) -> anyhow::Re
         tokens.push(task.await??);
     }
     Ok(tokens)
+}
+
+/// Starts a match and submits the genuine result for it.
+async fn play_one(api: &Api, token: &str) -> anyhow::Result<()> {
+    let (mode, result) = genuine_match();
+    let match_id = ticket_id(api.start_match(token, *mode).await)
+        .await
+        .ok_or_else(|| anyhow::anyhow!("starting a match failed while seeding"))?;
+    match api.submit_result(token, match_id, result).await {
+        Reply::Status(201, _) => Ok(()),
+        other => anyhow::bail!("storing a match failed while seeding: {other:?}"),
+    }
 }
 
 /// `concurrency` clients (keep-alive) hammer `endpoint` for `duration`.
@@ -86,12 +96,28 @@ pub async fn measure(
                 let mut latencies = Vec::new();
                 let mut errors = 0;
                 while Instant::now() < until {
-                    let sent = Instant::now();
                     let reply = match endpoint {
-                        Endpoint::Baseline => api.get("/health/live", None).await,
-                        Endpoint::Leaderboard => api.get("/api/leaderboard?limit=20", None).await,
-                        Endpoint::StoreMatch => api.store_match(&token, &random_submission()).await,
+                        Endpoint::Baseline => {
+                            let sent = Instant::now();
+                            (sent, api.get("/health/live", None).await)
+                        }
+                        Endpoint::Leaderboard => {
+                            let sent = Instant::now();
+                            (sent, api.get("/api/leaderboard?limit=20", None).await)
+                        }
+                        // Starting the match is not part of the measured request.
+                        Endpoint::SubmitResult => {
+                            let (mode, result) = genuine_match();
+                            match ticket_id(api.start_match(&token, *mode).await).await {
+                                Some(match_id) => {
+                                    let sent = Instant::now();
+                                    (sent, api.submit_result(&token, match_id, result).await)
+                                }
+                                None => (Instant::now(), Reply::Failed("no ticket".into())),
+                            }
+                        }
                     };
+                    let (sent, reply) = reply;
                     match reply {
                         Reply::Status(status, response) if status < 300 => {
                             // Read the whole body: a response is not served until it is.

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod bench;
 pub mod load;
+pub mod replay_bench;
 pub mod server;
 pub mod stats;
 

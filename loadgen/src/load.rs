@@ -4,13 +4,15 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
-use protocol::api::MatchSubmission;
-use protocol::rules::{GOALS_TO_WIN, MATCH_TICKS};
+use std::sync::OnceLock;
+
+use protocol::api::MatchResultSubmission;
+use protocol::rules::TICKS_PER_SECOND;
 use protocol::{Difficulty, GameMode};
-use rand::Rng;
+use stellar_heads_game::replay::play_scripted;
 use uuid::Uuid;
 
-use crate::api::{Api, Reply, auth_token, random_username, random_wallet};
+use crate::api::{Api, Reply, auth_token, random_username, random_wallet, ticket_id};
 
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -23,6 +25,10 @@ pub struct LoadConfig {
     pub retry: bool,
     /// Nothing new starts after this; the run is bounded in time.
     pub deadline: Duration,
+    /// Between starting a match and submitting its result: the match's real length
+    /// ([`genuine_match_duration`]), or nothing against a server whose tickets are
+    /// backdated by the test.
+    pub play_time: Duration,
 }
 
 impl Default for LoadConfig {
@@ -34,6 +40,7 @@ impl Default for LoadConfig {
             keep_alive: true,
             retry: true,
             deadline: Duration::from_secs(120),
+            play_time: genuine_match_duration(),
         }
     }
 }
@@ -97,33 +104,30 @@ impl LoadReport {
     }
 }
 
-/// A result that could come from a real match.
-pub fn random_submission() -> MatchSubmission {
-    let mut rng = rand::thread_rng();
-    let (player_score, opponent_score, duration_ticks) = if rng.gen_bool(0.7) {
-        let loser = rng.gen_range(0..GOALS_TO_WIN);
-        let ticks = rng.gen_range(u32::from(GOALS_TO_WIN + loser) * 60..MATCH_TICKS);
-        if rng.gen_bool(0.5) {
-            (GOALS_TO_WIN, loser, ticks)
-        } else {
-            (loser, GOALS_TO_WIN, ticks)
-        }
-    } else {
+/// A real match against the computer (the player stands still and loses 0–5), played
+/// headless once per process: its record re-plays on the server like any other.
+pub fn genuine_match() -> &'static (GameMode, MatchResultSubmission) {
+    static MATCH: OnceLock<(GameMode, MatchResultSubmission)> = OnceLock::new();
+    MATCH.get_or_init(|| {
+        let mode = GameMode::VsComputer {
+            difficulty: Difficulty::Easy,
+        };
+        let (record, result) = play_scripted(mode, |_| [0, 0]);
         (
-            rng.gen_range(0..GOALS_TO_WIN),
-            rng.gen_range(0..GOALS_TO_WIN),
-            MATCH_TICKS,
+            mode,
+            MatchResultSubmission {
+                player_score: result.left,
+                opponent_score: result.right,
+                record,
+            },
         )
-    };
-    MatchSubmission {
-        match_id: Uuid::new_v4(),
-        player_score,
-        opponent_score,
-        duration_ticks,
-        mode: GameMode::VsComputer {
-            difficulty: Difficulty::Normal,
-        },
-    }
+    })
+}
+
+/// How long the genuine match lasts in real time: the server refuses its result sooner.
+pub fn genuine_match_duration() -> Duration {
+    let (_, result) = genuine_match();
+    Duration::from_secs_f64(f64::from(result.record.ticks) / f64::from(TICKS_PER_SECOND))
 }
 
 /// Runs the load and waits for every player to finish.
@@ -180,19 +184,40 @@ async fn play(api: Api, config: LoadConfig, deadline: Instant) -> LoadReport {
             }
         }
     };
-    for _ in 0..config.matches_per_player {
-        let submission = random_submission();
+    let (mode, result) = genuine_match();
+    'matches: for _ in 0..config.matches_per_player {
+        let mut attempt = 0;
+        let match_id = loop {
+            if Instant::now() > deadline {
+                report.abandoned += 1;
+                break 'matches;
+            }
+            let reply = api.start_match(&token, *mode).await;
+            let status = report.record(&reply);
+            match status {
+                Some(201) => break ticket_id(reply).await.expect("a 201 carries a ticket"),
+                _ if should_retry(&config, status) => {
+                    attempt += 1;
+                    tokio::time::sleep(retry_delay(attempt)).await;
+                }
+                _ => {
+                    report.abandoned += 1;
+                    break 'matches;
+                }
+            }
+        };
+        tokio::time::sleep(config.play_time).await;
         let mut attempt = 0;
         loop {
             if Instant::now() > deadline {
                 report.abandoned += 1;
                 break;
             }
-            let reply = api.store_match(&token, &submission).await;
+            let reply = api.submit_result(&token, match_id, result).await;
             let status = report.record(&reply);
             match status {
                 Some(200 | 201) => {
-                    report.acknowledged.insert(submission.match_id);
+                    report.acknowledged.insert(match_id);
                     break;
                 }
                 _ if should_retry(&config, status) => {

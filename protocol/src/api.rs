@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::account::StellarAccountId;
+use crate::record::MatchRecord;
 use crate::rules::{GameMode, Outcome};
 use crate::username::Username;
 
@@ -67,20 +68,77 @@ pub struct PlayerProfile {
     pub created_at: OffsetDateTime,
 }
 
-/// `POST /api/matches`: a finished match as the client saw it.
-///
-/// There is no "won" field: the server derives the outcome from the scores.
+/// `POST /api/matches`: starts a match. The server picks its id and notes when it began; only
+/// a match the server started can be stored, and against the computer it counts even if it
+/// is never finished (see [`MatchTicket`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MatchSubmission {
-    /// Chosen by the client when the match starts; a retry with the same id is stored once.
+pub struct StartMatchRequest {
+    pub mode: GameMode,
+}
+
+/// A started match: what the game plays and the page later submits under.
+///
+/// A player has one open match at a time. Starting another, or letting this one pass
+/// `expires_at`, closes it: a ranked match closed that way is stored as a forfeit, a loss
+/// (reloading the page does not hide a defeat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchTicket {
     pub match_id: Uuid,
+    pub mode: GameMode,
+    /// The simulation version the server re-plays with ([`crate::record::SIM_VERSION`]).
+    pub sim_version: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The match whose ticket this one replaced, when it was forfeited to start this one.
+    pub forfeited: Option<Uuid>,
+}
+
+/// `POST /api/matches/{match_id}/result`: how the match ended, and its record.
+///
+/// The server re-plays the record and stores the score *it* computes; the claimed score
+/// must equal it (`result_mismatch` otherwise). There is no "won" field: the outcome
+/// follows from the scores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchResultSubmission {
     /// Goals of the signed-in player (the left side).
     pub player_score: u8,
     pub opponent_score: u8,
-    /// Length of the match in simulation ticks (60 per second).
-    pub duration_ticks: u32,
-    pub mode: GameMode,
+    pub record: MatchRecord,
+}
+
+/// How a stored match came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchStatus {
+    /// Played to the end and re-played by the server, which computed the score.
+    Verified,
+    /// Started and never finished: a loss by the match's goal limit.
+    Forfeited,
+    /// Stored before the server re-played results; kept in the history, never ranked.
+    Unverified,
+}
+
+impl MatchStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Forfeited => "forfeited",
+            Self::Unverified => "unverified",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "verified" => Some(Self::Verified),
+            "forfeited" => Some(Self::Forfeited),
+            "unverified" => Some(Self::Unverified),
+            _ => None,
+        }
+    }
 }
 
 /// A match as stored by the server.
@@ -92,8 +150,27 @@ pub struct StoredMatch {
     pub outcome: Outcome,
     pub duration_ticks: u32,
     pub mode: GameMode,
+    pub status: MatchStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub played_at: OffsetDateTime,
+}
+
+impl StoredMatch {
+    /// Whether its record can be watched by anyone: a verified ranked match.
+    pub fn is_watchable(&self) -> bool {
+        self.mode.is_ranked() && self.status == MatchStatus::Verified
+    }
+}
+
+/// `GET /api/matches/{match_id}/record`: a verified ranked match and its record, public like
+/// the moves of a chess game.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchReplay {
+    #[serde(rename = "match")]
+    pub stored: StoredMatch,
+    pub username: Username,
+    pub wallet_address: StellarAccountId,
+    pub record: MatchRecord,
 }
 
 /// `GET /api/matches/mine`: one page of the caller's matches, newest first.
@@ -130,6 +207,8 @@ pub struct LeaderboardEntry {
     pub verified: bool,
     #[serde(flatten)]
     pub standing: Standing,
+    /// The player's latest verified ranked match, to watch.
+    pub latest_match_id: Option<Uuid>,
 }
 
 /// `GET /api/leaderboard?limit=&offset=`.

@@ -39,18 +39,31 @@ pub enum ErrorCode {
     UsernameTaken,
     /// 409: that wallet already has an account: prove ownership to sign in.
     WalletTaken,
-    /// 409: a match with that id was already stored with different contents.
+    /// 409: a match with that id was already stored with a different result.
     MatchConflict,
+    /// 409: the match was closed before its result came: it expired, or another match was
+    /// started (a ranked one is stored as a forfeit).
+    MatchClosed,
     /// 413.
     PayloadTooLarge,
     /// 415: the body must be `application/json`.
     UnsupportedMediaType,
     /// 422: well-formed JSON with an invalid value.
     ValidationFailed,
+    /// 422: the match record is malformed, too large, or holds more ticks than a match.
+    InvalidRecord,
+    /// 422: the record was made by another version of the game: reload the page.
+    OutdatedGame,
+    /// 422: the result came sooner than the match could have been played.
+    ResultTooEarly,
+    /// 422: re-playing the record gives a different score than the one claimed.
+    ResultMismatch,
     /// 429.
     RateLimited,
     /// 500: something failed on our side; details are in the server log under the request id.
     Internal,
     /// 503: the database is unreachable.
     Unavailable,
+    /// 503: every match verifier is busy; retry after `Retry-After` seconds.
+    Busy,
 }

@@ -6,13 +6,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::account::StellarAccountId;
-use crate::api::MatchSubmission;
+use uuid::Uuid;
+
+use crate::api::MatchResultSubmission;
 use crate::record::MatchRecord;
 use crate::rules::{GameMode, Outcome};
 use crate::username::Username;
 
 /// Bumped on any incompatible change; the game announces it in `Ready`.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Who plays on the left side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +32,18 @@ pub enum PageToGame {
         player: PlayerIdentity,
         mode: GameMode,
     },
+    /// The server started the match the game asked for (`KickoffRequested`): play it under
+    /// this id.
+    Kickoff { match_id: Uuid },
+    /// The match could not be started; the game shows why and stays on its screen.
+    KickoffRefused { message: String },
+    /// Play a stored match back instead of playing: who played it, and its record.
+    Watch {
+        player_name: String,
+        record: MatchRecord,
+    },
+    /// Pause or resume a playback, and its speed (1, 2 or 4 times real time).
+    Playback { paused: bool, speed: u8 },
 }
 
 /// A side of the pitch.
@@ -44,17 +58,26 @@ pub enum Side {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum GameToPage {
-    /// The game has loaded and listens for `Start`.
-    Ready { protocol_version: u32 },
+    /// The game has loaded and listens for `Start` or `Watch`. `sim_version` is the
+    /// simulation it plays ([`crate::record::SIM_VERSION`] of its build).
+    Ready {
+        protocol_version: u32,
+        sim_version: u32,
+    },
+    /// The player wants to kick off (or restart, or play a rematch): the page asks the
+    /// server to start a match and answers `Kickoff` or `KickoffRefused`.
+    KickoffRequested,
     /// A goal was scored; the score after it.
     Goal { scorer: Side, left: u8, right: u8 },
-    /// The match is over: what the page submits to the API, the outcome for display, and the
-    /// record that replays it.
+    /// The match is over: its id, what the page submits to the API (the score and the record
+    /// that replays it), and the outcome for display.
     MatchFinished {
-        submission: MatchSubmission,
+        match_id: Uuid,
+        result: MatchResultSubmission,
         outcome: Outcome,
-        record: MatchRecord,
     },
+    /// A playback (`Watch`) reached its end, on this score.
+    ReplayFinished { left: u8, right: u8, ticks: u32 },
 }
 
 #[cfg(test)]
@@ -64,13 +87,16 @@ mod tests {
     #[test]
     fn messages_have_a_type_and_data() {
         let json = serde_json::to_value(GameToPage::Ready {
-            protocol_version: 1,
+            protocol_version: 2,
+            sim_version: 7,
         })
         .unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"type": "ready", "data": {"protocol_version": 1}})
+            serde_json::json!({"type": "ready", "data": {"protocol_version": 2, "sim_version": 7}})
         );
+        let json = serde_json::to_value(GameToPage::KickoffRequested).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "kickoff_requested"}));
     }
 
     #[test]

@@ -1,15 +1,17 @@
-//! A compact record of a match: its settings and both sides' inputs for every tick. With
-//! the deterministic simulation, replaying the record reproduces the match exactly, so a
-//! result can be checked instead of trusted.
+//! A compact record of a match: its mode and the inputs of every side a person played, tick
+//! by tick. With the deterministic simulation, replaying the record reproduces the match
+//! exactly, so the server re-plays every result instead of believing it.
 //!
-//! Inputs are one byte per side per tick ([`input`] bits), run-length encoded as
-//! `(run length as LEB128, left, right)` triples and then base64: a 180 s match (10,800
-//! ticks, 21.6 KB raw) typically shrinks to a few KB.
+//! Against the computer the record holds the human's inputs only: the server runs the
+//! computer itself, so nothing a client says about the computer's play can count. Inputs are
+//! one byte per recorded side per tick ([`input`] bits), run-length encoded as
+//! `(run length as LEB128, side bytes)` and then base64: a 180 s match (10,800 ticks) is
+//! typically a few KB, and never more than [`MAX_INPUTS_LEN`] characters.
 
 use data_encoding::BASE64;
 use serde::{Deserialize, Serialize};
 
-use crate::rules::GameMode;
+use crate::rules::{GameMode, MATCH_TICKS};
 
 /// Input bits of one side for one tick.
 pub mod input {
@@ -24,12 +26,24 @@ pub mod input {
     pub const ALL: u8 = LEFT | RIGHT | JUMP_HELD | JUMP_PRESSED | KICK_PRESSED;
 }
 
-/// Version of the record format and of the simulation that plays it back.
-pub const RECORD_VERSION: u32 = 1;
+/// The version of the simulation (physics, rules, the computer's play) and of this record
+/// format. Bump it with *any* change that could make a recorded match play out differently:
+/// the server refuses records of another version (`outdated_game`) rather than re-playing
+/// them wrongly.
+pub const SIM_VERSION: u32 = 2;
+
+/// The most ticks a record may hold: a match ends at the time limit.
+pub const MAX_FRAMES: u32 = MATCH_TICKS;
+
+/// The longest `inputs` text: every tick a run of its own with two sides recorded is 3 bytes a
+/// tick, 4 characters of base64.
+pub const MAX_INPUTS_LEN: usize = MAX_FRAMES as usize * 4;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MatchRecord {
-    pub version: u32,
+    /// [`SIM_VERSION`] of the game that played the match.
+    pub sim_version: u32,
     pub mode: GameMode,
     /// Ticks played; equals the number of input frames.
     pub ticks: u32,
@@ -41,29 +55,45 @@ pub struct MatchRecord {
 pub enum RecordError {
     #[error("the inputs are not valid base64")]
     Base64,
+    #[error("the inputs are longer than any match ({MAX_INPUTS_LEN} characters at most)")]
+    TooLarge,
     #[error("the inputs end in the middle of a run")]
     Truncated,
-    #[error("a run is empty or longer than a match")]
-    BadRun,
+    #[error("a run is empty")]
+    EmptyRun,
+    #[error("the inputs hold more ticks than a match lasts ({MAX_FRAMES})")]
+    TooManyTicks,
     #[error("an input byte has unknown bits")]
     UnknownBits,
     #[error("the record says {declared} ticks but holds {actual}")]
     TickCount { declared: u32, actual: u32 },
-    #[error("record version {0} is not supported")]
+    #[error("the record was made by game version {0}, this server plays version {SIM_VERSION}")]
     Version(u32),
 }
 
-/// The most frames a record may hold: a little over one match, so a hostile record cannot
-/// make a decoder allocate without bound.
-pub const MAX_FRAMES: u32 = crate::rules::MATCH_TICKS + 60;
+/// How many sides a record of `mode` holds: the people's, never the computer's.
+pub fn recorded_sides(mode: GameMode) -> usize {
+    match mode {
+        GameMode::VsComputer { .. } => 1,
+        GameMode::LocalTwoPlayer => 2,
+    }
+}
 
-/// Encodes `[left, right]` input frames.
-pub fn encode_inputs(frames: &[[u8; 2]]) -> String {
+/// Encodes `[left, right]` input frames, keeping the first `sides` of each.
+pub fn encode_inputs(frames: &[[u8; 2]], sides: usize) -> String {
+    let recorded = |frame: &[u8; 2]| -> [u8; 2] {
+        let mut kept = *frame;
+        kept[sides..].fill(0);
+        kept
+    };
     let mut bytes = Vec::new();
     let mut index = 0;
     while index < frames.len() {
-        let frame = frames[index];
-        let run = frames[index..].iter().take_while(|f| **f == frame).count();
+        let frame = recorded(&frames[index]);
+        let run = frames[index..]
+            .iter()
+            .take_while(|f| recorded(f) == frame)
+            .count();
         let mut length = run as u32;
         loop {
             let low = (length & 0x7f) as u8;
@@ -74,14 +104,18 @@ pub fn encode_inputs(frames: &[[u8; 2]]) -> String {
             }
             bytes.push(low | 0x80);
         }
-        bytes.extend_from_slice(&frame);
+        bytes.extend_from_slice(&frame[..sides]);
         index += run;
     }
     BASE64.encode(&bytes)
 }
 
-/// Decodes what [`encode_inputs`] wrote, refusing anything malformed.
-pub fn decode_inputs(text: &str) -> Result<Vec<[u8; 2]>, RecordError> {
+/// Decodes what [`encode_inputs`] wrote, refusing anything malformed. Sides that were not
+/// recorded come back as 0.
+pub fn decode_inputs(text: &str, sides: usize) -> Result<Vec<[u8; 2]>, RecordError> {
+    if text.len() > MAX_INPUTS_LEN {
+        return Err(RecordError::TooLarge);
+    }
     let bytes = BASE64
         .decode(text.as_bytes())
         .map_err(|_| RecordError::Base64)?;
@@ -94,7 +128,7 @@ pub fn decode_inputs(text: &str) -> Result<Vec<[u8; 2]>, RecordError> {
             let byte = *bytes.get(position).ok_or(RecordError::Truncated)?;
             position += 1;
             if shift > 21 {
-                return Err(RecordError::BadRun);
+                return Err(RecordError::TooManyTicks);
             }
             length |= u32::from(byte & 0x7f) << shift;
             shift += 7;
@@ -102,16 +136,19 @@ pub fn decode_inputs(text: &str) -> Result<Vec<[u8; 2]>, RecordError> {
                 break;
             }
         }
-        let frame = [
-            *bytes.get(position).ok_or(RecordError::Truncated)?,
-            *bytes.get(position + 1).ok_or(RecordError::Truncated)?,
-        ];
-        position += 2;
+        let mut frame = [0u8; 2];
+        for slot in frame.iter_mut().take(sides) {
+            *slot = *bytes.get(position).ok_or(RecordError::Truncated)?;
+            position += 1;
+        }
         if frame.iter().any(|b| b & !input::ALL != 0) {
             return Err(RecordError::UnknownBits);
         }
-        if length == 0 || frames.len() as u32 + length > MAX_FRAMES {
-            return Err(RecordError::BadRun);
+        if length == 0 {
+            return Err(RecordError::EmptyRun);
+        }
+        if frames.len() as u32 + length > MAX_FRAMES {
+            return Err(RecordError::TooManyTicks);
         }
         frames.extend(std::iter::repeat_n(frame, length as usize));
     }
@@ -119,21 +156,25 @@ pub fn decode_inputs(text: &str) -> Result<Vec<[u8; 2]>, RecordError> {
 }
 
 impl MatchRecord {
+    /// The record of a match played now, by this game.
     pub fn new(mode: GameMode, frames: &[[u8; 2]]) -> Self {
         Self {
-            version: RECORD_VERSION,
+            sim_version: SIM_VERSION,
             mode,
             ticks: frames.len() as u32,
-            inputs: encode_inputs(frames),
+            inputs: encode_inputs(frames, recorded_sides(mode)),
         }
     }
 
-    /// The frames, checked against the declared version and tick count.
+    /// The frames, checked against the version and the declared tick count.
     pub fn frames(&self) -> Result<Vec<[u8; 2]>, RecordError> {
-        if self.version != RECORD_VERSION {
-            return Err(RecordError::Version(self.version));
+        if self.sim_version != SIM_VERSION {
+            return Err(RecordError::Version(self.sim_version));
         }
-        let frames = decode_inputs(&self.inputs)?;
+        if self.ticks > MAX_FRAMES {
+            return Err(RecordError::TooManyTicks);
+        }
+        let frames = decode_inputs(&self.inputs, recorded_sides(self.mode))?;
         if frames.len() as u32 != self.ticks {
             return Err(RecordError::TickCount {
                 declared: self.ticks,
@@ -160,29 +201,55 @@ mod tests {
             },
             &frames,
         );
-        assert_eq!(record.frames().unwrap(), frames);
+        // Against the computer only the human's side is kept.
+        let human: Vec<[u8; 2]> = frames.iter().map(|[left, _]| [*left, 0]).collect();
+        assert_eq!(record.frames().unwrap(), human);
         assert!(record.inputs.len() < 20, "{}", record.inputs);
+        let two = MatchRecord::new(GameMode::LocalTwoPlayer, &frames);
+        assert_eq!(two.frames().unwrap(), frames);
+    }
+
+    #[test]
+    fn the_largest_possible_record_fits_the_cap() {
+        // Every tick different, both sides: the worst case for the run-length encoding.
+        let frames: Vec<[u8; 2]> = (0..MAX_FRAMES)
+            .map(|tick| [(tick % 2) as u8, input::LEFT])
+            .collect();
+        let record = MatchRecord::new(GameMode::LocalTwoPlayer, &frames);
+        assert_eq!(record.inputs.len(), MAX_INPUTS_LEN);
+        assert_eq!(record.frames().unwrap(), frames);
+        let mut longer = frames.clone();
+        longer.push([0, 0]);
+        let too_long = MatchRecord::new(GameMode::LocalTwoPlayer, &longer);
+        assert_eq!(too_long.frames(), Err(RecordError::TooManyTicks));
     }
 
     #[test]
     fn malformed_records_are_refused() {
-        assert_eq!(decode_inputs("!!!"), Err(RecordError::Base64));
+        assert_eq!(decode_inputs("!!!", 2), Err(RecordError::Base64));
         assert_eq!(
-            decode_inputs(&BASE64.encode(&[5, 0])),
+            decode_inputs(&BASE64.encode(&[5, 0]), 2),
             Err(RecordError::Truncated)
         );
         assert_eq!(
-            decode_inputs(&BASE64.encode(&[0, 0, 0])),
-            Err(RecordError::BadRun)
+            decode_inputs(&BASE64.encode(&[0, 0, 0]), 2),
+            Err(RecordError::EmptyRun)
         );
         assert_eq!(
-            decode_inputs(&BASE64.encode(&[1, 0x80, 0])),
+            decode_inputs(&BASE64.encode(&[1, 0x80, 0]), 2),
             Err(RecordError::UnknownBits)
         );
         assert_eq!(
-            decode_inputs(&BASE64.encode(&[0xff, 0xff, 0x7f, 0, 0])),
-            Err(RecordError::BadRun)
+            decode_inputs(&BASE64.encode(&[0xff, 0xff, 0x7f, 0, 0]), 2),
+            Err(RecordError::TooManyTicks)
         );
+        assert_eq!(
+            decode_inputs(&"A".repeat(MAX_INPUTS_LEN + 4), 2),
+            Err(RecordError::TooLarge)
+        );
+        let mut old = MatchRecord::new(GameMode::LocalTwoPlayer, &[[0, 0]; 3]);
+        old.sim_version = SIM_VERSION - 1;
+        assert_eq!(old.frames(), Err(RecordError::Version(SIM_VERSION - 1)));
         let mut record = MatchRecord::new(GameMode::LocalTwoPlayer, &[[0, 0]; 3]);
         record.ticks = 4;
         assert_eq!(

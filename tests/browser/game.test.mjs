@@ -28,7 +28,7 @@ test("the game loads with a progress bar, draws a frame and posts ready", { time
 
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "ready"), null, { timeout: 120_000 });
   const ready = await page.evaluate(() => window.hostLog.find((m) => m.type === "ready"));
-  assert.deepEqual(ready, { type: "ready", data: { protocol_version: 1 } });
+  assert.deepEqual(ready, { type: "ready", data: { protocol_version: 2, sim_version: 2 } });
 
   // A non-blank frame: the title screen over the pitch.
   await page.waitForTimeout(3000);
@@ -58,6 +58,10 @@ test("the page starts a match and hears about its goals", { timeout: 300_000 }, 
   await page.waitForTimeout(1000);
   await page.locator("#game").click();
   await page.keyboard.press("Enter");
+  // The game asks its page to start the match (the site asks the server); it kicks off when
+  // the page answers with the match's id.
+  await page.waitForFunction(() => window.hostLog.some((m) => m.type === "kickoff_requested"), null, { timeout: 60_000 });
+  await page.evaluate(() => window.sendToGame({ type: "kickoff", data: { match_id: crypto.randomUUID() } }));
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "goal"), null, { timeout: 240_000 });
   const goal = await page.evaluate(() => window.hostLog.find((m) => m.type === "goal"));
   assert.equal(goal.data.scorer, "right");

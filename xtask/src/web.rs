@@ -106,10 +106,30 @@ pub fn browser_tests(dist: &Path, database_url: &str) -> anyhow::Result<crate::t
         &root.path().join("game-host"),
     )?;
     let (_backend, url) = start_backend(root.path(), database_url)?;
+    // A real match's record, for the tests that store matches through the API.
+    run_command(crate::process::cargo().args([
+        "build",
+        "--locked",
+        "--package",
+        "loadgen",
+        "--bin",
+        "stellar-heads-genuine-match",
+    ]))?;
+    let genuine = Command::new(target_dir().join("debug/stellar-heads-genuine-match"))
+        .output()
+        .context("cannot run stellar-heads-genuine-match")?;
+    anyhow::ensure!(
+        genuine.status.success(),
+        "stellar-heads-genuine-match failed"
+    );
     let mut command = Command::new("node");
     command
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
         .current_dir(&tests)
-        .env("STELLAR_HEADS_URL", &url);
+        .env("STELLAR_HEADS_URL", &url)
+        .env(
+            "STELLAR_HEADS_GENUINE_MATCH",
+            String::from_utf8(genuine.stdout)?.trim(),
+        );
     crate::test::run_counting(&mut command, crate::test::node_summary)
 }

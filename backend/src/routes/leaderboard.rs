@@ -29,6 +29,7 @@ struct EntryRow {
     verified: bool,
     #[sqlx(flatten)]
     standing: StandingRow,
+    latest_match_id: Option<uuid::Uuid>,
 }
 
 pub async fn page(
@@ -47,15 +48,22 @@ pub async fn page(
             "offset must be at most {MAX_OFFSET}"
         )));
     }
+    // The latest watchable match is looked up for the page's rows only.
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
-        "SELECT rank() OVER (ORDER BY s.points DESC, s.wins DESC, s.goal_difference DESC, \
-                s.goals_for DESC) AS rank, \
-                p.username, p.wallet_address, p.verified_at IS NOT NULL AS verified, \
-                {STANDING_COLUMNS} \
-         FROM standings s JOIN players p ON p.id = s.player_id \
-         ORDER BY s.points DESC, s.wins DESC, s.goal_difference DESC, s.goals_for DESC, \
-                  s.player_id \
-         LIMIT $1 OFFSET $2"
+        "SELECT page.*, \
+                (SELECT m.id FROM matches m \
+                 WHERE m.player_id = page.player_id AND m.status = 'verified' \
+                       AND m.mode = 'vs_computer' \
+                 ORDER BY m.played_at DESC, m.id DESC LIMIT 1) AS latest_match_id \
+         FROM (SELECT rank() OVER (ORDER BY s.points DESC, s.wins DESC, \
+                      s.goal_difference DESC, s.goals_for DESC) AS rank, \
+                      s.player_id, p.username, p.wallet_address, \
+                      p.verified_at IS NOT NULL AS verified, {STANDING_COLUMNS} \
+               FROM standings s JOIN players p ON p.id = s.player_id \
+               ORDER BY s.points DESC, s.wins DESC, s.goal_difference DESC, \
+                        s.goals_for DESC, s.player_id \
+               LIMIT $1 OFFSET $2) page \
+         ORDER BY page.rank, page.player_id"
     ))
     .bind(i64::from(limit))
     .bind(i64::from(offset))
@@ -73,6 +81,7 @@ pub async fn page(
                 wallet_address: parse_wallet(&row.wallet_address)?,
                 verified: row.verified,
                 standing: row.standing.into(),
+                latest_match_id: row.latest_match_id,
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;

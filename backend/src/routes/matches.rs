@@ -1,17 +1,23 @@
-//! Storing finished matches (idempotent on the client's match id) and the caller's history.
+//! Matches: started by the server (a ticket), finished by a record the server re-plays, and
+//! kept with that record; the caller's history; any verified ranked match's record.
+
+use std::time::Duration;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use protocol::api::{
-    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MatchHistoryPage, MatchSubmission, StoredMatch,
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MatchHistoryPage, MatchReplay, MatchResultSubmission,
+    MatchStatus, MatchTicket, StartMatchRequest, StoredMatch,
 };
-use protocol::rules::{RulesViolation, check_final_score};
+use protocol::record::{MatchRecord, RecordError, SIM_VERSION};
+use protocol::rules::{RulesViolation, TICKS_PER_SECOND, check_final_score};
 use protocol::{Difficulty, ErrorCode, GameMode, Outcome};
 use serde::Deserialize;
 use sqlx::FromRow;
+use stellar_heads_game::replay::ReplayError;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -19,7 +25,15 @@ use crate::auth::AuthenticatedPlayer;
 use crate::db::is_foreign_key_violation;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::metrics::ReplayOutcome;
+use crate::players::{parse_username, parse_wallet};
 use crate::state::AppState;
+use crate::tickets;
+use crate::verify::VerifyError;
+
+/// How much sooner than its ticks at 60 a second a result may arrive: the ticket is issued
+/// before the kickoff, so only clock granularity and rounding need room.
+const EARLY_TOLERANCE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, FromRow)]
 struct MatchRow {
@@ -31,128 +45,404 @@ struct MatchRow {
     duration_ticks: i32,
     mode: String,
     difficulty: Option<String>,
+    status: String,
     played_at: OffsetDateTime,
 }
 
 const MATCH_COLUMNS: &str = "id, player_id, player_score, opponent_score, outcome, \
-                             duration_ticks, mode, difficulty, played_at";
+                             duration_ticks, mode, difficulty, status, played_at";
+
+fn corrupt(what: &str, id: Uuid) -> ApiError {
+    ApiError::internal(format!("match {id}: bad {what}"))
+}
+
+/// A mode as stored: `(mode, difficulty)` columns.
+fn mode_columns(mode: GameMode) -> (&'static str, Option<&'static str>) {
+    match mode {
+        GameMode::VsComputer { difficulty } => ("vs_computer", Some(difficulty.as_str())),
+        GameMode::LocalTwoPlayer => ("local_two_player", None),
+    }
+}
+
+fn parse_mode(mode: &str, difficulty: Option<&str>, id: Uuid) -> ApiResult<GameMode> {
+    match (mode, difficulty) {
+        ("vs_computer", Some(difficulty)) => Ok(GameMode::VsComputer {
+            difficulty: Difficulty::parse(difficulty).ok_or_else(|| corrupt("difficulty", id))?,
+        }),
+        ("local_two_player", None) => Ok(GameMode::LocalTwoPlayer),
+        _ => Err(corrupt("mode", id)),
+    }
+}
 
 impl MatchRow {
     fn to_api(&self) -> ApiResult<StoredMatch> {
-        let corrupt = |what: &str| ApiError::internal(format!("match {}: bad {what}", self.id));
-        let mode = match (self.mode.as_str(), self.difficulty.as_deref()) {
-            ("vs_computer", Some(difficulty)) => GameMode::VsComputer {
-                difficulty: Difficulty::parse(difficulty).ok_or_else(|| corrupt("difficulty"))?,
-            },
-            ("local_two_player", None) => GameMode::LocalTwoPlayer,
-            _ => return Err(corrupt("mode")),
-        };
+        let id = self.id;
         Ok(StoredMatch {
-            match_id: self.id,
-            player_score: u8::try_from(self.player_score).map_err(|_| corrupt("score"))?,
-            opponent_score: u8::try_from(self.opponent_score).map_err(|_| corrupt("score"))?,
-            outcome: Outcome::parse(&self.outcome).ok_or_else(|| corrupt("outcome"))?,
-            duration_ticks: u32::try_from(self.duration_ticks).map_err(|_| corrupt("duration"))?,
-            mode,
+            match_id: id,
+            player_score: u8::try_from(self.player_score).map_err(|_| corrupt("score", id))?,
+            opponent_score: u8::try_from(self.opponent_score).map_err(|_| corrupt("score", id))?,
+            outcome: Outcome::parse(&self.outcome).ok_or_else(|| corrupt("outcome", id))?,
+            duration_ticks: u32::try_from(self.duration_ticks)
+                .map_err(|_| corrupt("duration", id))?,
+            mode: parse_mode(&self.mode, self.difficulty.as_deref(), id)?,
+            status: MatchStatus::parse(&self.status).ok_or_else(|| corrupt("status", id))?,
             played_at: self.played_at,
-        })
-    }
-
-    /// Whether a retried submission describes this very match.
-    fn matches_submission(&self, player_id: Uuid, submission: &MatchSubmission) -> bool {
-        self.to_api().is_ok_and(|stored| {
-            self.player_id == player_id
-                && stored.player_score == submission.player_score
-                && stored.opponent_score == submission.opponent_score
-                && stored.duration_ticks == submission.duration_ticks
-                && stored.mode == submission.mode
         })
     }
 }
 
-fn check_submission(submission: &MatchSubmission) -> ApiResult<()> {
-    if submission.match_id.is_nil() {
-        return Err(ApiError::validation(
-            "match_id",
-            "match_id must be a random UUID, not nil",
-        ));
+/// `POST /api/matches`: starts a match for the caller and closes any match they left open
+/// (a ranked one is stored as a forfeit). 201 with the ticket.
+pub async fn start(
+    State(state): State<AppState>,
+    caller: AuthenticatedPlayer,
+    ApiJson(request): ApiJson<StartMatchRequest>,
+) -> ApiResult<(StatusCode, Json<MatchTicket>)> {
+    let (mode, difficulty) = mode_columns(request.mode);
+    let mut tx = state.db.begin().await?;
+    // One start at a time per player, so "one open match" holds under concurrent starts.
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM players WHERE id = $1 FOR UPDATE")
+        .bind(caller.player_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(account_gone());
+    }
+    let forfeited = tickets::close_players_tickets(&mut *tx, caller.player_id).await?;
+    let ttl = i64::try_from(state.settings.match_ticket_ttl.as_secs()).unwrap_or(i64::MAX);
+    let (match_id, started_at, expires_at): (Uuid, OffsetDateTime, OffsetDateTime) =
+        sqlx::query_as(
+            "INSERT INTO match_tickets (player_id, mode, difficulty, sim_version, expires_at) \
+             VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) \
+             RETURNING id, started_at, expires_at",
+        )
+        .bind(caller.player_id)
+        .bind(mode)
+        .bind(difficulty)
+        .bind(i32::try_from(SIM_VERSION).map_err(ApiError::internal)?)
+        .bind(ttl as f64)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if !forfeited.is_empty() {
+        state.metrics.matches_forfeited(forfeited.len() as u64);
+        tracing::info!(
+            ?forfeited,
+            "open ranked match forfeited by starting another"
+        );
+    }
+    tracing::info!(%match_id, mode, "match started");
+    Ok((
+        StatusCode::CREATED,
+        Json(MatchTicket {
+            match_id,
+            mode: request.mode,
+            sim_version: SIM_VERSION,
+            started_at,
+            expires_at,
+            forfeited: forfeited.first().copied(),
+        }),
+    ))
+}
+
+fn account_gone() -> ApiError {
+    ApiError::unauthorized(ErrorCode::InvalidToken, "this account no longer exists")
+}
+
+fn match_closed() -> ApiError {
+    ApiError::conflict(
+        ErrorCode::MatchClosed,
+        "this match was closed before its result arrived (it expired, or another match was \
+         started); a ranked match closed that way counts as a forfeit",
+    )
+}
+
+/// Checks what can be checked without the database or a replay.
+fn check_result(submission: &MatchResultSubmission) -> ApiResult<()> {
+    match submission.record.frames() {
+        Ok(_) => {}
+        Err(RecordError::Version(version)) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::OutdatedGame,
+                format!(
+                    "this match was played with game version {version}, and this server \
+                     plays version {SIM_VERSION}: reload the page to get the current game"
+                ),
+            ));
+        }
+        Err(error) => return Err(invalid_record(error.to_string())),
     }
     check_final_score(
         submission.player_score,
         submission.opponent_score,
-        submission.duration_ticks,
+        submission.record.ticks,
     )
     .map_err(|violation| {
         let field = match violation {
             RulesViolation::ScoreTooHigh | RulesViolation::BothWon => "player_score",
             RulesViolation::TooLong
             | RulesViolation::EndedEarly
-            | RulesViolation::TooFast { .. } => "duration_ticks",
+            | RulesViolation::TooFast { .. } => "record.ticks",
         };
         ApiError::validation(field, violation.to_string())
     })
 }
 
-/// `POST /api/matches`: 201 when stored, 200 when this exact match was already stored (a
-/// retry), 409 when the id is taken by a different match.
-pub async fn store(
+fn invalid_record(message: impl Into<String>) -> ApiError {
+    ApiError {
+        field: Some("record".into()),
+        ..ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidRecord,
+            message,
+        )
+    }
+}
+
+#[derive(Debug, FromRow)]
+struct TicketRow {
+    mode: String,
+    difficulty: Option<String>,
+    sim_version: i32,
+    started_at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+}
+
+/// When a stored match is submitted again: the same result is a retry (200), anything else
+/// is refused.
+fn resubmission(
+    existing: &MatchRow,
+    record_inputs: Option<&str>,
+    caller: Uuid,
+    submission: &MatchResultSubmission,
+) -> ApiResult<(StatusCode, Json<StoredMatch>)> {
+    if existing.player_id != caller {
+        return Err(ApiError::not_found("you have no match with this id"));
+    }
+    let stored = existing.to_api()?;
+    match stored.status {
+        MatchStatus::Forfeited => Err(match_closed()),
+        MatchStatus::Verified
+            if stored.player_score == submission.player_score
+                && stored.opponent_score == submission.opponent_score
+                && record_inputs == Some(submission.record.inputs.as_str()) =>
+        {
+            Ok((StatusCode::OK, Json(stored)))
+        }
+        _ => Err(ApiError::conflict(
+            ErrorCode::MatchConflict,
+            "a different result was already stored for this match",
+        )),
+    }
+}
+
+async fn stored_match(
+    db: &sqlx::PgPool,
+    match_id: Uuid,
+) -> ApiResult<Option<(MatchRow, Option<String>)>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        stored: MatchRow,
+        record_inputs: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {MATCH_COLUMNS}, record_inputs FROM matches WHERE id = $1"
+    ))
+    .bind(match_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| (row.stored, row.record_inputs)))
+}
+
+/// `POST /api/matches/{match_id}/result`: re-plays the record and stores the score the
+/// server computed (201); the same result again is a retry (200).
+pub async fn submit_result(
     State(state): State<AppState>,
     caller: AuthenticatedPlayer,
-    ApiJson(submission): ApiJson<MatchSubmission>,
+    Path(match_id): Path<Uuid>,
+    ApiJson(submission): ApiJson<MatchResultSubmission>,
 ) -> ApiResult<(StatusCode, Json<StoredMatch>)> {
-    check_submission(&submission)?;
-    let outcome = Outcome::from_scores(submission.player_score, submission.opponent_score);
-    let (mode, difficulty) = match submission.mode {
-        GameMode::VsComputer { difficulty } => ("vs_computer", Some(difficulty.as_str())),
-        GameMode::LocalTwoPlayer => ("local_two_player", None),
-    };
-    let inserted: Result<Option<MatchRow>, sqlx::Error> = sqlx::query_as(&format!(
-        "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, \
-                              duration_ticks, mode, difficulty) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (id) DO NOTHING RETURNING {MATCH_COLUMNS}"
-    ))
-    .bind(submission.match_id)
+    check_result(&submission)?;
+    if let Some((existing, record_inputs)) = stored_match(&state.db, match_id).await? {
+        return resubmission(
+            &existing,
+            record_inputs.as_deref(),
+            caller.player_id,
+            &submission,
+        );
+    }
+    let ticket: Option<TicketRow> = sqlx::query_as(
+        "SELECT mode, difficulty, sim_version, started_at, expires_at, now() AS now \
+         FROM match_tickets WHERE id = $1 AND player_id = $2",
+    )
+    .bind(match_id)
     .bind(caller.player_id)
-    .bind(i16::from(submission.player_score))
-    .bind(i16::from(submission.opponent_score))
+    .fetch_optional(&state.db)
+    .await?;
+    let Some(ticket) = ticket else {
+        return Err(ApiError::not_found(
+            "you have no open match with this id: start a match first",
+        ));
+    };
+    if ticket.expires_at <= ticket.now {
+        let forfeited = tickets::close_ticket(&state.db, match_id).await?;
+        state.metrics.matches_forfeited(forfeited.len() as u64);
+        return Err(match_closed());
+    }
+    let ticket_mode = parse_mode(&ticket.mode, ticket.difficulty.as_deref(), match_id)?;
+    if submission.record.mode != ticket_mode {
+        return Err(invalid_record(
+            "the record is of another mode than the match that was started",
+        ));
+    }
+    if u32::try_from(ticket.sim_version).ok() != Some(SIM_VERSION) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::OutdatedGame,
+            "the server was upgraded during this match; reload the page to get the current game",
+        ));
+    }
+    let played =
+        Duration::from_secs_f64(f64::from(submission.record.ticks) / f64::from(TICKS_PER_SECOND));
+    let earliest = ticket.started_at + played - EARLY_TOLERANCE;
+    if ticket.now < earliest {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ResultTooEarly,
+            format!(
+                "a match of {} ticks takes {:.1} s, but this one was started {:.1} s ago",
+                submission.record.ticks,
+                played.as_secs_f64(),
+                (ticket.now - ticket.started_at).as_seconds_f64(),
+            ),
+        ));
+    }
+
+    let replayed = match state.verifier.replay(submission.record.clone()).await {
+        Ok(result) => result,
+        Err(VerifyError::Busy) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Busy,
+                "every match verifier is busy; try again in a moment",
+            )
+            .retry_after(1));
+        }
+        Err(VerifyError::Replay(ReplayError::Record(error))) => {
+            return Err(invalid_record(error.to_string()));
+        }
+        Err(VerifyError::Replay(error @ ReplayError::WrongLength { .. })) => {
+            return Err(invalid_record(error.to_string()));
+        }
+        Err(error @ VerifyError::Crashed(_)) => return Err(ApiError::internal(error)),
+    };
+    if (replayed.left, replayed.right) != (submission.player_score, submission.opponent_score) {
+        state.metrics.replayed(ReplayOutcome::Mismatch);
+        tracing::warn!(
+            %match_id,
+            player = %caller.player_id,
+            claimed = ?(submission.player_score, submission.opponent_score),
+            replayed = ?(replayed.left, replayed.right),
+            "result does not match its replay"
+        );
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ResultMismatch,
+            format!(
+                "re-playing this match gives {}–{}, not the {}–{} submitted",
+                replayed.left, replayed.right, submission.player_score, submission.opponent_score
+            ),
+        ));
+    }
+    state.metrics.replayed(ReplayOutcome::Verified);
+
+    let outcome = Outcome::from_scores(replayed.left, replayed.right);
+    let inserted: Result<Option<MatchRow>, sqlx::Error> = sqlx::query_as(&format!(
+        "WITH ticket AS (DELETE FROM match_tickets WHERE id = $1 AND player_id = $2 \
+                         RETURNING id, player_id, mode, difficulty) \
+         INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, \
+                              duration_ticks, mode, difficulty, status, record_inputs, \
+                              sim_version) \
+         SELECT id, player_id, $3, $4, $5, $6, mode, difficulty, 'verified', $7, $8 \
+         FROM ticket RETURNING {MATCH_COLUMNS}"
+    ))
+    .bind(match_id)
+    .bind(caller.player_id)
+    .bind(i16::from(replayed.left))
+    .bind(i16::from(replayed.right))
     .bind(outcome.as_str())
-    .bind(i32::try_from(submission.duration_ticks).map_err(ApiError::internal)?)
-    .bind(mode)
-    .bind(difficulty)
+    .bind(i32::try_from(replayed.ticks).map_err(ApiError::internal)?)
+    .bind(&submission.record.inputs)
+    .bind(i32::try_from(SIM_VERSION).map_err(ApiError::internal)?)
     .fetch_optional(&state.db)
     .await;
-    let inserted = match inserted {
-        Ok(row) => row,
-        Err(error) if is_foreign_key_violation(&error) => {
-            return Err(ApiError::unauthorized(
-                ErrorCode::InvalidToken,
-                "this account no longer exists",
-            ));
+    match inserted {
+        Ok(Some(row)) => {
+            tracing::info!(match_id = %row.id, outcome = %row.outcome, "match verified and stored");
+            state
+                .metrics
+                .match_stored(outcome, submission.record.mode.is_ranked());
+            Ok((StatusCode::CREATED, Json(row.to_api()?)))
         }
-        Err(error) => return Err(error.into()),
-    };
-    if let Some(row) = inserted {
-        tracing::info!(match_id = %row.id, outcome = %row.outcome, "match stored");
-        state
-            .metrics
-            .match_stored(outcome, submission.mode.is_ranked());
-        return Ok((StatusCode::CREATED, Json(row.to_api()?)));
+        // The ticket went while we re-played: a concurrent retry stored it, or it was closed.
+        Ok(None) => match stored_match(&state.db, match_id).await? {
+            Some((existing, record_inputs)) => resubmission(
+                &existing,
+                record_inputs.as_deref(),
+                caller.player_id,
+                &submission,
+            ),
+            None => Err(match_closed()),
+        },
+        Err(error) if is_foreign_key_violation(&error) => Err(account_gone()),
+        Err(error) => Err(error.into()),
     }
-    let existing: MatchRow = sqlx::query_as(&format!(
-        "SELECT {MATCH_COLUMNS} FROM matches WHERE id = $1"
-    ))
-    .bind(submission.match_id)
-    .fetch_one(&state.db)
+}
+
+/// `GET /api/matches/{match_id}/record`: a verified ranked match and its record, for anyone
+/// to watch.
+pub async fn record(
+    State(state): State<AppState>,
+    Path(match_id): Path<Uuid>,
+) -> ApiResult<Json<MatchReplay>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        stored: MatchRow,
+        record_inputs: String,
+        sim_version: i32,
+        username: String,
+        wallet_address: String,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT m.id, m.player_id, m.player_score, m.opponent_score, m.outcome, \
+                m.duration_ticks, m.mode, m.difficulty, m.status, m.played_at, \
+                m.record_inputs, m.sim_version, p.username, p.wallet_address \
+         FROM matches m JOIN players p ON p.id = m.player_id \
+         WHERE m.id = $1 AND m.status = 'verified' AND m.mode = 'vs_computer'",
+    )
+    .bind(match_id)
+    .fetch_optional(&state.db)
     .await?;
-    if existing.matches_submission(caller.player_id, &submission) {
-        Ok((StatusCode::OK, Json(existing.to_api()?)))
-    } else {
-        Err(ApiError::conflict(
-            ErrorCode::MatchConflict,
-            "a different match was already stored with this match_id",
-        ))
-    }
+    let Some(row) = row else {
+        return Err(ApiError::not_found("no verified ranked match with this id"));
+    };
+    let stored = row.stored.to_api()?;
+    Ok(Json(MatchReplay {
+        record: MatchRecord {
+            sim_version: u32::try_from(row.sim_version)
+                .map_err(|_| corrupt("version", match_id))?,
+            mode: stored.mode,
+            ticks: stored.duration_ticks,
+            inputs: row.record_inputs,
+        },
+        stored,
+        username: parse_username(&row.username)?,
+        wallet_address: parse_wallet(&row.wallet_address)?,
+    }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,11 +9,14 @@ use base64::Engine;
 use ed25519_dalek::{Signer, SigningKey};
 use http_body_util::BodyExt;
 use protocol::StellarAccountId;
+use protocol::record::MatchRecord;
+use protocol::{Difficulty, GameMode};
 use serde_json::{Value, json};
 use stellar_heads_backend::app;
 use stellar_heads_backend::auth::wallet::sep53_digest;
 use stellar_heads_backend::config::{Config, RateLimitConfig};
 use stellar_heads_backend::state::AppState;
+use stellar_heads_game::replay::{ReplayResult, play_scripted};
 use tower::ServiceExt;
 
 pub const SECRET: &str = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
@@ -219,9 +222,87 @@ impl TestApp {
             .await
     }
 
-    pub async fn store_match(&self, player: &Player, submission: Value) -> TestResponse {
-        self.post("/api/matches", submission, Some(&player.token))
+    /// `POST /api/matches`: starts a match of `mode` (JSON) for `player`.
+    pub async fn start_match(&self, player: &Player, mode: Value) -> TestResponse {
+        self.post("/api/matches", json!({ "mode": mode }), Some(&player.token))
             .await
+    }
+
+    /// Starts a match and returns its id.
+    pub async fn ticket(&self, player: &Player, mode: Value) -> String {
+        let response = self.start_match(player, mode).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        response.json()["match_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Moves a started match's start an hour back, as if it had been played by now.
+    pub async fn backdate(&self, match_id: &str) {
+        sqlx::query(
+            "UPDATE match_tickets SET started_at = now() - interval '1 hour' WHERE id = $1::uuid",
+        )
+        .bind(match_id)
+        .execute(&self.state.db)
+        .await
+        .unwrap();
+    }
+
+    pub async fn submit(&self, player: &Player, match_id: &str, body: Value) -> TestResponse {
+        self.post(
+            &format!("/api/matches/{match_id}/result"),
+            body,
+            Some(&player.token),
+        )
+        .await
+    }
+
+    /// Starts a match, lets its real time pass (by backdating it) and submits `played`.
+    pub async fn play(
+        &self,
+        player: &Player,
+        played: &(MatchRecord, ReplayResult),
+    ) -> TestResponse {
+        let mode = serde_json::to_value(played.0.mode).unwrap();
+        let match_id = self.ticket(player, mode).await;
+        self.backdate(&match_id).await;
+        self.submit(player, &match_id, result_body(played)).await
+    }
+
+    /// Test data for tests about what is done with stored results (rankings, history,
+    /// backups), not about verifying them: a verified-looking row written straight into the
+    /// database, with a score no short scripted match could be made to produce.
+    pub async fn insert_result(
+        &self,
+        player: &Player,
+        mode: &str,
+        ours: i16,
+        theirs: i16,
+    ) -> String {
+        let outcome = protocol::Outcome::from_scores(ours as u8, theirs as u8);
+        let duration = if ours == 5 || theirs == 5 {
+            6000
+        } else {
+            FULL_TIME as i32
+        };
+        let difficulty = (mode == "vs_computer").then_some("normal");
+        let id: uuid::Uuid = sqlx::query_scalar(
+            "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, \
+                                  duration_ticks, mode, difficulty, status, record_inputs, \
+                                  sim_version, played_at) \
+             SELECT gen_random_uuid(), id, $2, $3, $4, $5, $6, $7, 'verified', 'fixture', 1, \
+                    clock_timestamp() \
+             FROM players WHERE username = $1 RETURNING id",
+        )
+        .bind(&player.username)
+        .bind(ours)
+        .bind(theirs)
+        .bind(outcome.as_str())
+        .bind(duration)
+        .bind(mode)
+        .bind(difficulty)
+        .fetch_one(&self.state.db)
+        .await
+        .unwrap();
+        id.to_string()
     }
 
     pub async fn count(&self, table: &str) -> i64 {
@@ -232,14 +313,17 @@ impl TestApp {
     }
 }
 
-/// A match submission against the computer.
-pub fn vs_computer(player_score: u8, opponent_score: u8, duration_ticks: u32) -> Value {
+/// A real match, played headless: the player stands still against the computer.
+pub fn idle_match(difficulty: Difficulty) -> (MatchRecord, ReplayResult) {
+    play_scripted(GameMode::VsComputer { difficulty }, |_| [0, 0])
+}
+
+/// The body that submits `played` with its true score.
+pub fn result_body((record, result): &(MatchRecord, ReplayResult)) -> Value {
     json!({
-        "match_id": uuid::Uuid::new_v4(),
-        "player_score": player_score,
-        "opponent_score": opponent_score,
-        "duration_ticks": duration_ticks,
-        "mode": {"kind": "vs_computer", "difficulty": "normal"},
+        "player_score": result.left,
+        "opponent_score": result.right,
+        "record": record,
     })
 }
 

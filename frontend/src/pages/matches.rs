@@ -1,6 +1,6 @@
 //! "My matches": the player's standing and every stored match, newest first.
 
-use protocol::api::{PlayerStats, StoredMatch};
+use protocol::api::{MatchStatus, PlayerStats, StoredMatch};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::Link;
@@ -114,7 +114,14 @@ fn matches_of(props: &MatchesOfProps) -> Html {
                 <td>{ format::date_time(played.played_at) }</td>
                 <td>{ format::mode(played.mode) }</td>
                 <td class="score">{ format!("{} – {}", played.player_score, played.opponent_score) }</td>
-                <td><span class={classes!("outcome", played.outcome.as_str())}>{ format::outcome(played.outcome) }</span></td>
+                <td>
+                    <span class={classes!("outcome", played.outcome.as_str())}>{ format::outcome(played.outcome) }</span>
+                    { match played.status {
+                        MatchStatus::Verified => Html::default(),
+                        MatchStatus::Forfeited => html! { <span class="muted small">{ " (left unfinished)" }</span> },
+                        MatchStatus::Unverified => html! { <span class="muted small">{ " (not verified)" }</span> },
+                    } }
+                </td>
                 <td>{ format::duration(played.duration_ticks) }</td>
             </tr>
         }

@@ -3,8 +3,9 @@
 
 use std::rc::Rc;
 
-use protocol::api::{MatchSubmission, StoredMatch};
+use protocol::api::StoredMatch;
 use protocol::messages::{GameToPage, PROTOCOL_VERSION, PageToGame, PlayerIdentity};
+use protocol::record::SIM_VERSION;
 use protocol::rules::{Difficulty, GameMode, Outcome};
 use web_sys::HtmlIFrameElement;
 use yew::platform::spawn_local;
@@ -44,7 +45,7 @@ pub fn play() -> Html {
 enum MatchResult {
     Saving {
         outcome: Outcome,
-        submission: MatchSubmission,
+        score: (u8, u8),
     },
     Saved {
         stored: StoredMatch,
@@ -62,8 +63,9 @@ enum MatchResult {
 struct PlayState {
     /// Chosen before the game loads; `None` shows the choice.
     mode: Option<GameMode>,
-    /// The protocol version the game announced in `ready`; `None` while it loads.
-    game_version: Option<u32>,
+    /// The protocol and simulation versions the game announced in `ready`; `None` while it
+    /// loads.
+    game_version: Option<(u32, u32)>,
     score: (u8, u8),
     result: Option<MatchResult>,
     /// Matches from an earlier visit stored when this page opened.
@@ -72,9 +74,9 @@ struct PlayState {
 
 enum PlayAction {
     Choose(Option<GameMode>),
-    GameReady(u32),
+    GameReady(u32, u32),
     Score(u8, u8),
-    Finished(Outcome, MatchSubmission),
+    Finished(Outcome, (u8, u8)),
     Saved(StoredMatch, Option<i64>),
     Failed(PendingMatch, String, bool),
     Recovered(usize),
@@ -91,16 +93,13 @@ impl Reducible for PlayState {
                 next.game_version = None;
                 next.score = (0, 0);
             }
-            PlayAction::GameReady(version) => {
-                next.game_version = Some(version);
+            PlayAction::GameReady(protocol, sim) => {
+                next.game_version = Some((protocol, sim));
             }
             PlayAction::Score(left, right) => next.score = (left, right),
-            PlayAction::Finished(outcome, submission) => {
-                next.score = (submission.player_score, submission.opponent_score);
-                next.result = Some(MatchResult::Saving {
-                    outcome,
-                    submission,
-                });
+            PlayAction::Finished(outcome, score) => {
+                next.score = score;
+                next.result = Some(MatchResult::Saving { outcome, score });
             }
             PlayAction::Saved(stored, rank) => {
                 next.result = Some(MatchResult::Saved { stored, rank })
@@ -150,6 +149,26 @@ fn save(
     });
 }
 
+/// The game asked to kick off: the server starts the match (forfeiting one left open) and
+/// the game plays it under the server's id.
+fn kick_off(frame: HtmlIFrameElement, mode: GameMode, token: String, session: SessionHandle) {
+    spawn_local(async move {
+        let answer = match api::start_match(&token, mode).await {
+            Ok(ticket) => PageToGame::Kickoff {
+                match_id: ticket.match_id,
+            },
+            Err(error) if error.is_session_rejected() => {
+                session.dispatch(SessionAction::Rejected(SESSION_ENDED.to_owned()));
+                return;
+            }
+            Err(error) => PageToGame::KickoffRefused {
+                message: error.message(),
+            },
+        };
+        game_frame::send(&frame, &answer);
+    });
+}
+
 #[derive(Debug, Properties, PartialEq)]
 struct PlayAsProps {
     session: Session,
@@ -195,8 +214,11 @@ fn play_as(props: &PlayAsProps) -> Html {
                 let element = frame.cast::<HtmlIFrameElement>()?;
                 let target = element.clone();
                 let on_message = Callback::from(move |message| match message {
-                    GameToPage::Ready { protocol_version } => {
-                        dispatcher.dispatch(PlayAction::GameReady(protocol_version));
+                    GameToPage::Ready {
+                        protocol_version,
+                        sim_version,
+                    } => {
+                        dispatcher.dispatch(PlayAction::GameReady(protocol_version, sim_version));
                         game_frame::send(
                             &target,
                             &PageToGame::Start {
@@ -209,19 +231,26 @@ fn play_as(props: &PlayAsProps) -> Html {
                     GameToPage::Goal { left, right, .. } => {
                         dispatcher.dispatch(PlayAction::Score(left, right))
                     }
+                    GameToPage::KickoffRequested => {
+                        kick_off(target.clone(), mode, token.clone(), session.clone())
+                    }
                     GameToPage::MatchFinished {
-                        submission,
+                        match_id,
+                        result,
                         outcome,
-                        ..
                     } => {
+                        let score = (result.player_score, result.opponent_score);
                         let waiting = PendingMatch {
                             wallet_address: identity.wallet_address,
-                            submission: submission.clone(),
+                            match_id,
+                            result,
                         };
                         pending::add(waiting.clone());
-                        dispatcher.dispatch(PlayAction::Finished(outcome, submission));
+                        dispatcher.dispatch(PlayAction::Finished(outcome, score));
                         save(waiting, token.clone(), dispatcher.clone(), session.clone());
                     }
+                    // Only sent while watching a stored match.
+                    GameToPage::ReplayFinished { .. } => {}
                 });
                 let listener = game_frame::listen(element.clone(), on_message);
                 game_frame::load(&element);
@@ -288,12 +317,17 @@ fn play_as(props: &PlayAsProps) -> Html {
     let status = match state.game_version {
         None => html! { <p class="muted" id="game-status">{ "Loading the game…" }</p> },
         // A stale cached page, say.
-        Some(version) if version != PROTOCOL_VERSION => html! {
-            <Notice tone={Tone::Error}>{ format!("This page speaks game protocol {PROTOCOL_VERSION} but the game speaks {version}: reload the page.") }</Notice>
+        Some((protocol, sim)) if protocol != PROTOCOL_VERSION || sim != SIM_VERSION => html! {
+            <Notice tone={Tone::Error}>{ format!("This page and the game are of different versions (protocol {PROTOCOL_VERSION}/{protocol}, game {SIM_VERSION}/{sim}): reload the page.") }</Notice>
         },
-        Some(_) if state.result.is_none() => {
-            html! { <p id="game-status">{ "Click the game, then press Enter to kick off." }</p> }
-        }
+        Some(_) if state.result.is_none() => html! {
+            <>
+                <p id="game-status">{ "Click the game, then press Enter to kick off." }</p>
+                if mode.is_ranked() {
+                    <p class="muted small" id="forfeit-warning">{ "A ranked match counts from kick-off: leaving it, reloading the page or restarting counts as a 0–5 loss." }</p>
+                }
+            </>
+        },
         Some(_) => Html::default(),
     };
     html! {
@@ -328,11 +362,11 @@ fn result_view(
         None => Html::default(),
         Some(MatchResult::Saving {
             outcome,
-            submission,
+            score: (player, opponent),
         }) => html! {
             <div class="result" id="match-result">
-                <p class="result-line">{ format!("{} {} – {}", format::outcome(*outcome), submission.player_score, submission.opponent_score) }</p>
-                <p class="muted" id="save-status">{ "Saving your match…" }</p>
+                <p class="result-line">{ format!("{} {player} – {opponent}", format::outcome(*outcome)) }</p>
+                <p class="muted" id="save-status">{ "Checking and saving your match…" }</p>
             </div>
         },
         Some(MatchResult::Saved { stored, rank }) => html! {

@@ -95,8 +95,9 @@ pub struct MatchEnded {
     pub ticks: u32,
 }
 
-/// Where inputs come from. The human side's are written by the input plugin (web) or the
-/// test; `Computer` sides are played by [`ai`]; `Replay` feeds a record back in.
+/// Where inputs come from. The people's sides are written by the input plugin (web) or the
+/// test, or, while `frames` is set, fed back from a record; the computer's side is always
+/// played by [`ai`]. Set by [`rules::StartMatch`].
 #[derive(Resource, Debug, Clone, Default)]
 pub struct ReplaySource {
     pub frames: Option<Vec<[u8; 2]>>,
@@ -153,7 +154,10 @@ impl Plugin for SimulationPlugin {
                 (
                     rules::start_requested_match.before(SimSet::Rules),
                     rules::advance_phase.in_set(SimSet::Rules),
-                    (ai::computer_inputs, rules::replay_inputs)
+                    // A record first, then the computer: the computer's side is never
+                    // taken from a record.
+                    (rules::replay_inputs, ai::computer_inputs)
+                        .chain()
                         .in_set(SimSet::Inputs)
                         .run_if(rules::in_match),
                     rules::record_inputs

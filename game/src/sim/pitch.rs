@@ -47,6 +47,12 @@ pub fn spawn_pitch(mut commands: Commands) {
             solid(GOAL_DEPTH, CROSSBAR_THICKNESS, bar_x, bar_y),
         ));
     }
+    spawn_bodies(&mut commands);
+}
+
+/// The two heads and the ball, fresh: every kickoff of a match spawns them anew, so that
+/// nothing of an earlier match (spin, contacts, solver caches) can reach into this one.
+pub fn spawn_bodies(commands: &mut Commands) {
     for side in [Side::Left, Side::Right] {
         commands.spawn(player_bundle(side));
     }

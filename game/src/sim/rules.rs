@@ -3,10 +3,10 @@
 use avian2d::prelude::*;
 use bevy::prelude::*;
 use protocol::messages::Side;
-use protocol::record::input;
+use protocol::record::{input, recorded_sides};
 
 use super::constants::*;
-use super::pitch::{BALL_START, player_start};
+use super::pitch::{BALL_START, player_start, spawn_bodies};
 use super::{
     Ball, GoalScored, InputLog, MatchEnded, MatchSettings, Player, ReplaySource, TickInputs,
 };
@@ -80,9 +80,25 @@ pub fn side_index(side: Side) -> usize {
     }
 }
 
-/// Starts (or restarts) a match from scratch with these settings.
-#[derive(Event, Debug, Clone, Copy)]
-pub struct StartMatch(pub MatchSettings);
+/// The heads and the ball: what a kickoff spawns anew.
+type MovingBody = Or<(With<Player>, With<Ball>)>;
+
+/// Starts (or restarts) a match from scratch with these settings: played by people and the
+/// computer, or, with `replay`, played back from a record's frames.
+#[derive(Event, Debug, Clone)]
+pub struct StartMatch {
+    pub settings: MatchSettings,
+    pub replay: Option<Vec<[u8; 2]>>,
+}
+
+impl StartMatch {
+    pub fn play(settings: MatchSettings) -> Self {
+        Self {
+            settings,
+            replay: None,
+        }
+    }
+}
 
 /// Whether ticks are being played (the clock runs).
 pub fn in_match(state: Res<MatchState>) -> bool {
@@ -93,21 +109,25 @@ pub fn in_match(state: Res<MatchState>) -> bool {
         )
 }
 
+/// Resets every piece of simulation state, so that a rematch or a restart plays exactly as
+/// the same inputs do in a fresh app (which is how the server re-plays it).
 #[allow(clippy::too_many_arguments)]
 pub fn start_requested_match(
+    mut commands: Commands,
     mut requests: EventReader<StartMatch>,
     mut settings: ResMut<MatchSettings>,
     mut state: ResMut<MatchState>,
     mut log: ResMut<InputLog>,
     mut inputs: ResMut<TickInputs>,
     mut memory: ResMut<super::ai::AiMemory>,
-    mut players: PlayerBodies<'_, '_>,
-    mut ball: BallBody<'_, '_>,
+    mut source: ResMut<ReplaySource>,
+    bodies: Query<Entity, MovingBody>,
 ) {
-    let Some(StartMatch(requested)) = requests.read().last().copied() else {
+    let Some(request) = requests.read().last().cloned() else {
         return;
     };
-    *settings = requested;
+    *settings = request.settings;
+    source.frames = request.replay;
     *state = MatchState {
         phase: MatchPhase::Kickoff {
             remaining: KICKOFF_TICKS,
@@ -117,7 +137,10 @@ pub fn start_requested_match(
     log.frames.clear();
     *inputs = TickInputs::default();
     *memory = super::ai::AiMemory::default();
-    reset_positions(&mut players, &mut ball);
+    for body in &bodies {
+        commands.entity(body).despawn();
+    }
+    spawn_bodies(&mut commands);
 }
 
 fn reset_positions(players: &mut PlayerBodies<'_, '_>, ball: &mut BallBody<'_, '_>) {
@@ -221,15 +244,20 @@ pub fn advance_phase(
     }
 }
 
-/// Feeds a recorded match back in, tick by tick.
+/// Feeds a recorded match back in, tick by tick: the people's sides only. The computer's
+/// side is always played by the computer (it runs after this), whatever a record holds.
 pub fn replay_inputs(
     source: Res<ReplaySource>,
     state: Res<MatchState>,
+    settings: Res<MatchSettings>,
     mut inputs: ResMut<TickInputs>,
 ) {
     if let Some(frames) = &source.frames {
         let [left, right] = frames.get(state.tick as usize).copied().unwrap_or([0, 0]);
-        *inputs = TickInputs { left, right };
+        inputs.left = left;
+        if recorded_sides(settings.mode) == 2 {
+            inputs.right = right;
+        }
     }
 }
 

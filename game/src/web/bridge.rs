@@ -9,14 +9,14 @@ use std::collections::VecDeque;
 
 use bevy::prelude::*;
 use protocol::Outcome;
-use protocol::api::MatchSubmission;
+use protocol::api::MatchResultSubmission;
 use protocol::messages::{GameToPage, PROTOCOL_VERSION, PageToGame};
-use protocol::record::MatchRecord;
+use protocol::record::{MatchRecord, SIM_VERSION};
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::Lineup;
+use super::{KickoffRequest, Lineup};
 use crate::sim::rules::StartMatch;
 use crate::sim::{GoalScored, InputLog, MatchEnded, MatchSettings};
 
@@ -30,7 +30,7 @@ thread_local! {
 struct Page {
     parent: web_sys::Window,
     origin: String,
-    /// The id of the match being played, chosen at its kickoff.
+    /// The id the server gave the match being played.
     match_id: Option<Uuid>,
 }
 
@@ -65,7 +65,7 @@ impl Plugin for PageBridgePlugin {
             .add_systems(Startup, announce_ready)
             .add_systems(
                 Update,
-                (receive, note_kickoff, report_goals, report_result).chain(),
+                (receive, ask_for_kickoff, report_goals, report_result).chain(),
             );
     }
 }
@@ -122,10 +122,16 @@ fn listen(page: &Page) {
 fn announce_ready(page: NonSend<Page>) {
     page.post(&GameToPage::Ready {
         protocol_version: PROTOCOL_VERSION,
+        sim_version: SIM_VERSION,
     });
 }
 
-fn receive(mut lineup: ResMut<Lineup>) {
+fn receive(
+    mut page: NonSendMut<Page>,
+    mut lineup: ResMut<Lineup>,
+    mut start: EventWriter<StartMatch>,
+    mut time: ResMut<Time<Virtual>>,
+) {
     while let Some(message) = INBOX.with(|inbox| inbox.borrow_mut().pop_front()) {
         match message {
             PageToGame::Start { player, mode } => {
@@ -133,13 +139,51 @@ fn receive(mut lineup: ResMut<Lineup>) {
                 lineup.mode = mode;
                 lineup.page_ready = true;
             }
+            PageToGame::Kickoff { match_id } if lineup.requesting => {
+                lineup.requesting = false;
+                page.match_id = Some(match_id);
+                start.write(StartMatch::play(MatchSettings::new(lineup.mode)));
+            }
+            PageToGame::Kickoff { .. } => warn!("ignoring a kickoff nobody asked for"),
+            PageToGame::KickoffRefused { message } => {
+                lineup.requesting = false;
+                lineup.notice = Some(message);
+            }
+            PageToGame::Watch {
+                player_name,
+                record,
+            } => match record.frames() {
+                Ok(frames) => {
+                    lineup.watching = true;
+                    lineup.page_ready = true;
+                    lineup.player_name = player_name;
+                    lineup.mode = record.mode;
+                    page.match_id = None;
+                    time.unpause();
+                    start.write(StartMatch {
+                        settings: MatchSettings::new(record.mode),
+                        replay: Some(frames),
+                    });
+                }
+                Err(error) => {
+                    lineup.notice = Some(format!("This match cannot be played back: {error}"))
+                }
+            },
+            PageToGame::Playback { paused, speed } => {
+                if paused {
+                    time.pause();
+                } else {
+                    time.unpause();
+                }
+                time.set_relative_speed(f32::from(speed.clamp(1, 4)));
+            }
         }
     }
 }
 
-fn note_kickoff(mut page: NonSendMut<Page>, mut starts: EventReader<StartMatch>) {
-    if starts.read().last().is_some() {
-        page.match_id = Some(Uuid::new_v4());
+fn ask_for_kickoff(page: NonSend<Page>, mut requests: EventReader<KickoffRequest>) {
+    if requests.read().last().is_some() {
+        page.post(&GameToPage::KickoffRequested);
     }
 }
 
@@ -155,6 +199,7 @@ fn report_goals(page: NonSend<Page>, mut goals: EventReader<GoalScored>) {
 
 fn report_result(
     mut page: NonSendMut<Page>,
+    lineup: Res<Lineup>,
     mut ended: EventReader<MatchEnded>,
     settings: Res<MatchSettings>,
     log: Res<InputLog>,
@@ -162,22 +207,25 @@ fn report_result(
     let Some(end) = ended.read().last().copied() else {
         return;
     };
-    // Each match is reported once, under the id chosen at its kickoff.
+    if lineup.watching {
+        page.post(&GameToPage::ReplayFinished {
+            left: end.left,
+            right: end.right,
+            ticks: end.ticks,
+        });
+        return;
+    }
+    // Each match is reported once, under the id the server gave it.
     let Some(match_id) = page.match_id.take() else {
         return;
     };
-    let submission = MatchSubmission {
-        match_id,
-        player_score: end.left,
-        opponent_score: end.right,
-        duration_ticks: end.ticks,
-        mode: settings.mode,
-    };
-    let outcome = Outcome::from_scores(end.left, end.right);
-    let record = MatchRecord::new(settings.mode, &log.frames);
     page.post(&GameToPage::MatchFinished {
-        submission,
-        outcome,
-        record,
+        match_id,
+        result: MatchResultSubmission {
+            player_score: end.left,
+            opponent_score: end.right,
+            record: MatchRecord::new(settings.mode, &log.frames),
+        },
+        outcome: Outcome::from_scores(end.left, end.right),
     });
 }

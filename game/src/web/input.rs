@@ -76,6 +76,9 @@ fn read_keyboard(
     lineup: Res<Lineup>,
     mut inputs: ResMut<TickInputs>,
 ) {
+    if lineup.watching {
+        return;
+    }
     match lineup.mode {
         GameMode::VsComputer { .. } => {
             let left = bits(&SOLO, &keyboard, inputs.get(Side::Left));

@@ -23,6 +23,12 @@ pub struct Lineup {
     pub embedded: bool,
     /// The page has said who is playing.
     pub page_ready: bool,
+    /// Asked the page to start a match; waiting for its `Kickoff`.
+    pub requesting: bool,
+    /// Why the last kick-off was refused, shown on the title screen.
+    pub notice: Option<String>,
+    /// Playing a stored match back: no kick-offs, no keyboard.
+    pub watching: bool,
 }
 
 impl Default for Lineup {
@@ -34,15 +40,22 @@ impl Default for Lineup {
             player_name: "You".into(),
             embedded: false,
             page_ready: false,
+            requesting: false,
+            notice: None,
+            watching: false,
         }
     }
 }
 
 impl Lineup {
     pub fn can_kick_off(&self) -> bool {
-        !self.embedded || self.page_ready
+        !self.watching && !self.requesting && (!self.embedded || self.page_ready)
     }
 }
+
+/// The player asked to kick off inside the site: the bridge asks the page for a match.
+#[derive(Event, Debug, Clone, Copy)]
+pub struct KickoffRequest;
 
 #[wasm_bindgen(start)]
 pub fn start() {

@@ -5,8 +5,8 @@
 use bevy::prelude::*;
 use protocol::{Difficulty, GameMode, Outcome};
 
-use super::Lineup;
 use super::visuals::{LEFT_COLOUR, RIGHT_COLOUR};
+use super::{KickoffRequest, Lineup};
 use crate::sim::rules::StartMatch;
 use crate::sim::{MatchPhase, MatchSettings, MatchState};
 
@@ -15,10 +15,12 @@ pub struct ScreensPlugin;
 
 impl Plugin for ScreensPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, spawn_screens).add_systems(
-            Update,
-            (keyboard_commands, buttons, show_screens, update_texts).chain(),
-        );
+        app.add_event::<KickoffRequest>()
+            .add_systems(Startup, spawn_screens)
+            .add_systems(
+                Update,
+                (keyboard_commands, buttons, show_screens, update_texts).chain(),
+            );
     }
 }
 
@@ -217,17 +219,31 @@ fn spawn_screens(mut commands: Commands) {
         });
 }
 
-fn kick_off(lineup: &Lineup, start: &mut EventWriter<StartMatch>) {
-    if lineup.can_kick_off() {
-        start.write(StartMatch(MatchSettings::new(lineup.mode)));
+/// Starts a match at once when playing alone; inside the site, asks the page, which has the
+/// server start it (the bridge kicks off when the page answers).
+fn kick_off(
+    lineup: &mut Lineup,
+    start: &mut EventWriter<StartMatch>,
+    ask: &mut EventWriter<KickoffRequest>,
+) {
+    if !lineup.can_kick_off() {
+        return;
+    }
+    if lineup.embedded {
+        lineup.requesting = true;
+        lineup.notice = None;
+        ask.write(KickoffRequest);
+    } else {
+        start.write(StartMatch::play(MatchSettings::new(lineup.mode)));
     }
 }
 
 fn keyboard_commands(
     keyboard: Res<ButtonInput<KeyCode>>,
-    lineup: Res<Lineup>,
+    mut lineup: ResMut<Lineup>,
     mut state: ResMut<MatchState>,
     mut start: EventWriter<StartMatch>,
+    mut ask: EventWriter<KickoffRequest>,
 ) {
     let in_progress = matches!(
         state.phase,
@@ -236,13 +252,16 @@ fn keyboard_commands(
     if keyboard.just_pressed(KeyCode::Enter)
         && matches!(state.phase, MatchPhase::Waiting | MatchPhase::Finished)
     {
-        kick_off(&lineup, &mut start);
+        kick_off(&mut lineup, &mut start, &mut ask);
     }
-    if in_progress && keyboard.any_just_pressed([KeyCode::KeyP, KeyCode::Escape]) {
+    if in_progress
+        && !lineup.watching
+        && keyboard.any_just_pressed([KeyCode::KeyP, KeyCode::Escape])
+    {
         state.paused = !state.paused;
     }
     if in_progress && keyboard.just_pressed(KeyCode::KeyR) {
-        kick_off(&lineup, &mut start);
+        kick_off(&mut lineup, &mut start, &mut ask);
     }
 }
 
@@ -251,6 +270,7 @@ fn buttons(
     mut lineup: ResMut<Lineup>,
     mut state: ResMut<MatchState>,
     mut start: EventWriter<StartMatch>,
+    mut ask: EventWriter<KickoffRequest>,
 ) {
     for (interaction, action, mut colour) in &mut pressed {
         if *interaction == Interaction::Pressed {
@@ -258,7 +278,7 @@ fn buttons(
                 // The page decides the mode when the game is embedded.
                 Action::Choose(mode) if !lineup.embedded => lineup.mode = *mode,
                 Action::Choose(_) => {}
-                Action::KickOff => kick_off(&lineup, &mut start),
+                Action::KickOff => kick_off(&mut lineup, &mut start, &mut ask),
                 Action::Resume => state.paused = false,
             }
         }
@@ -319,12 +339,17 @@ fn update_texts(
             },
             Label::Lineup => format!("{} vs {}", lineup.player_name, opponent_name(lineup.mode)),
             Label::Waiting => {
-                if lineup.can_kick_off() {
+                if let Some(notice) = &lineup.notice {
+                    notice.clone()
+                } else if lineup.requesting {
+                    "Starting the match...".into()
+                } else if lineup.can_kick_off() {
                     String::new()
                 } else {
                     "Connecting to the site...".into()
                 }
             }
+            Label::Result if lineup.watching => "FULL TIME".into(),
             Label::Result => {
                 let outcome = Outcome::from_scores(state.score[0], state.score[1]);
                 match (settings.mode, outcome) {

@@ -15,7 +15,8 @@ impl Plugin for VisualsPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(ClearColor(SKY))
             .add_systems(Startup, (spawn_camera, spawn_scenery))
-            .add_systems(PostStartup, dress_bodies);
+            // Bodies are spawned anew at every kickoff.
+            .add_systems(Update, dress_bodies);
     }
 }
 
@@ -133,8 +134,8 @@ fn dress_bodies(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<ColorMaterial>>,
-    players: Query<(Entity, &Player)>,
-    ball: Query<Entity, With<Ball>>,
+    players: Query<(Entity, &Player), Added<Player>>,
+    ball: Query<Entity, Added<Ball>>,
 ) {
     let circle = |meshes: &mut Assets<Mesh>, radius: f32| meshes.add(Circle::new(radius));
     for (entity, player) in &players {
@@ -171,7 +172,7 @@ fn dress_bodies(
                 }
             });
     }
-    if let Ok(entity) = ball.single() {
+    for entity in &ball {
         let body = circle(&mut meshes, BALL_RADIUS);
         let patch = circle(&mut meshes, 6.0);
         commands
