@@ -47,3 +47,25 @@ mapfile -d '' tomls < <(git ls-files -z --cached --others --exclude-standard '*.
 taplo fmt --check "${tomls[@]}" 2>/tmp/check-nix-taplo.err \
   || { echo "check-nix: TOML not formatted (run taplo fmt):"; grep -v INFO /tmp/check-nix-taplo.err; exit 1; }
 echo "check-nix: ${#tomls[@]} TOML files formatted (taplo $(taplo --version | awk '{print $2}'))"
+
+# nixpkgs' importNpmLock fetches each package from its lock entry's `resolved` URL and checks
+# its `integrity`: both must be there, and the URL must be the public registry's (a mirror's
+# address would not resolve on an operator's machine).
+mapfile -d '' npm_locks < <(git ls-files -z --cached --others --exclude-standard '*package-lock.json')
+python3 - "${npm_locks[@]}" <<'PY'
+import json, sys
+problems = []
+for path in sys.argv[1:]:
+    lock = json.load(open(path))
+    for key, entry in lock.get("packages", {}).items():
+        if not key or entry.get("link"):
+            continue
+        resolved = entry.get("resolved", "")
+        if not resolved.startswith("https://registry.npmjs.org/"):
+            problems.append(f"{path}: {key}: resolved is {resolved or 'missing'}, not a registry.npmjs.org URL")
+        if not entry.get("integrity", "").startswith("sha512-"):
+            problems.append(f"{path}: {key}: no sha512 integrity")
+if problems:
+    sys.exit("check-nix: npm locks Nix cannot fetch from (each directory's .npmrc keeps npm writing them):\n  " + "\n  ".join(problems))
+print(f"check-nix: {len(sys.argv) - 1} npm locks carry registry URLs and integrity for every package")
+PY
