@@ -52,13 +52,15 @@ let
   fs = lib.fileset;
   # Cargo.toml/Cargo.lock, every .rs and every .toml file (crane's selection).
   cargoSources = craneLib.fileset.commonCargoSources root;
-  # The Rust workspace and what its native build reads (migrations are embedded). README.md,
+  # The Rust workspace and what its native build reads (migrations and the security headers
+  # shared with nginx are embedded). README.md,
   # nixos/ and the web assets are not part of it: editing them rebuilds no Rust.
   nativeSrc = fs.toSource {
     inherit root;
     fileset = fs.unions [
       cargoSources
       ../migrations
+      ../backend/security-headers.json
     ];
   };
   # The web builds add their assets and the build scripts.
@@ -82,6 +84,7 @@ let
     fileset = fs.unions [
       cargoSources
       ../migrations
+      ../backend/security-headers.json
       ../nixos/backup.sh
     ];
   };

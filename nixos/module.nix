@@ -33,7 +33,15 @@ let
   };
 
   defaults = import ./defaults.nix;
-  nginxSite = import ./nginx.nix { inherit socket; };
+  # nginx sends the headers the server sends (one file for both), with the server's CSP when
+  # the operator sets one.
+  sharedHeaders = builtins.fromJSON (builtins.readFile ../backend/security-headers.json);
+  nginxSite = import ./nginx.nix {
+    inherit socket;
+    securityHeaders = sharedHeaders // lib.optionalAttrs (cfg.settings ? content_security_policy) {
+      "content-security-policy" = cfg.settings.content_security_policy;
+    };
+  };
 
   backupScript = pkgs.writeShellApplication {
     name = "${name}-backup";
@@ -43,6 +51,9 @@ let
     ];
     text = builtins.readFile ./backup.sh;
   };
+
+  # "0660" -> "6": the group's permission digit of an octal mode.
+  socketGroupDigit = mode: builtins.substring (builtins.stringLength mode - 2) 1 mode;
 
   inStore = path: lib.hasPrefix builtins.storeDir (toString path);
 in
@@ -74,7 +85,10 @@ in
           listen = mkOption {
             type = types.str;
             default = "unix:${socket}";
-            description = "Where the server listens; nginx proxies to this socket.";
+            description = ''
+              Where the server listens: nginx proxies to this socket, and an assertion keeps
+              it there (the service has no network of its own).
+            '';
           };
           log_format = mkOption {
             type = types.enum [
@@ -173,6 +187,16 @@ in
       {
         assertion = cfg.backup.enable -> cfg.database.createLocally;
         message = "services.stellar-heads: backup.enable backs up the local database; back up an external one where it runs.";
+      }
+      {
+        # nginx proxies to this socket, and with a local database the service has no network
+        # at all (PrivateNetwork): any other address would answer 502, silently.
+        assertion = cfg.settings.listen == "unix:${socket}";
+        message = "services.stellar-heads: settings.listen must stay unix:${socket}, the socket nginx proxies to (the service has no network of its own).";
+      }
+      {
+        assertion = builtins.elem (socketGroupDigit (cfg.settings.socket_mode or "0660")) [ "6" "7" ];
+        message = "services.stellar-heads: settings.socket_mode must let the group read and write (like 0660): nginx reaches the socket through the service's group.";
       }
       {
         assertion = !(inStore cfg.jwtSecretFile) && (cfg.database.urlFile == null || !(inStore cfg.database.urlFile));

@@ -1,22 +1,44 @@
 # The site's nginx configuration, as plain data (no nixpkgs needed), so that CI can render it
-# into an nginx.conf and check it with `nginx -t`, and the module uses exactly these settings.
+# into an nginx.conf, check it with `nginx -t` and serve with it, and the module uses exactly
+# these settings.
 #
 # Returns the `http`-level snippet, the server-level snippet and the virtual host's
 # `locations` in the shape of the NixOS option services.nginx.virtualHosts.<name>.locations.
 {
   # Where the backend listens (a unix socket only nginx can reach).
   socket
+, # The headers every response carries (lower-case name -> value): the same file the backend
+  # embeds, so pages, files and API answers carry one identical set. The module replaces the
+  # CSP with the server's `content_security_policy` when that is set.
+  securityHeaders ? builtins.fromJSON (builtins.readFile ../backend/security-headers.json)
 , # Requests per minute and burst for the sign-up and sign-in endpoints, per client address.
   authRatePerMinute ? 20
 , authBurst ? 10
 }:
 let
   upstream = "http://unix:${socket}:";
-  # nginx drops every inherited add_header in a location that adds one: repeat them.
-  securityHeaders = ''
-    add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;
-    add_header X-Content-Type-Options nosniff always;
-  '';
+  lines = builtins.concatStringsSep "\n";
+  names = builtins.attrNames securityHeaders;
+  # add_header takes the value in double quotes, with variables: refuse what would break it.
+  quoted = name:
+    let value = securityHeaders.${name}; in
+    if builtins.match ''.*["$\\].*'' value != null
+    then throw "nginx.nix: the ${name} header must not contain a double quote, a dollar or a backslash"
+    else ''"${value}"'';
+  # nginx drops every inherited add_header in a location that adds one: such locations repeat
+  # them. `always`: also on nginx's own answers (404, 429, 502).
+  addSecurityHeaders = lines (map (name: "add_header ${name} ${quoted name} always;") names);
+  # The backend sends the same headers on its answers: drop its copies, so nginx's (inherited
+  # from the server level) appear exactly once.
+  hideBackendHeaders = lines (map (name: "proxy_hide_header ${name};") names);
+  # `^~`: a prefix that wins over the regex locations below (an API path ending in `.js` is
+  # still the API's).
+  proxied = extraConfig: {
+    proxyPass = upstream;
+    extraConfig = lines [ hideBackendHeaders extraConfig ];
+  };
+  # Build reports that sit in the web root but are not the site's.
+  notServed = [ "/frontend-size-report.txt" "/game/size-report.txt" "/game/.source-sha256" ];
 in
 {
   httpConfig = ''
@@ -24,19 +46,19 @@ in
   '';
 
   serverConfig = ''
-    ${securityHeaders}
+    ${addSecurityHeaders}
     # The build ships .br and .gz next to every file: send those, never compress on the fly.
     gzip_static on;
     brotli_static on;
   '';
 
-  locations = {
+  locations = builtins.listToAttrs (map (path: { name = "= ${path}"; value.return = "404"; }) notServed) // {
     # Content-hashed assets (`name-0123456789abcdef.js`) never change. trunk drops a hash's
     # leading zeros, so it may have fewer than 16 digits.
     "~ \"-[0-9a-f]{12,16}(_bg)?\\.(js|wasm|css|svg)$\"" = {
       tryFiles = "$uri =404";
       extraConfig = ''
-        ${securityHeaders}
+        ${addSecurityHeaders}
         add_header Cache-Control "public, max-age=31536000, immutable" always;
       '';
     };
@@ -44,7 +66,7 @@ in
     "~ \\.[A-Za-z0-9]+$" = {
       tryFiles = "$uri =404";
       extraConfig = ''
-        ${securityHeaders}
+        ${addSecurityHeaders}
         add_header Cache-Control "no-cache" always;
       '';
     };
@@ -52,22 +74,15 @@ in
     "/" = {
       tryFiles = "$uri /index.html";
       extraConfig = ''
-        ${securityHeaders}
+        ${addSecurityHeaders}
         add_header Cache-Control "no-cache" always;
       '';
     };
-    "/api/" = {
-      proxyPass = upstream;
-    };
-    "/health" = {
-      proxyPass = upstream;
-    };
-    "/api/auth/" = {
-      proxyPass = upstream;
-      extraConfig = ''
-        limit_req zone=stellar_heads_auth burst=${toString authBurst} nodelay;
-        limit_req_status 429;
-      '';
-    };
+    "^~ /api/" = proxied "";
+    "^~ /health" = proxied "";
+    "^~ /api/auth/" = proxied ''
+      limit_req zone=stellar_heads_auth burst=${toString authBurst} nodelay;
+      limit_req_status 429;
+    '';
   };
 }

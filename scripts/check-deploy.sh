@@ -4,7 +4,9 @@
 #     `systemd-analyze verify` without a single warning and scores at most 0.5 exposure (1.0
 #     when the database is reached over TCP) in `systemd-analyze security`;
 #   - the backup timer's default calendar is valid (`systemd-analyze calendar`);
-#   - the site's nginx settings (nixos/nginx.nix) pass `nginx -t` in a minimal config;
+#   - the site's nginx settings (nixos/nginx.nix) pass `nginx -t` in a minimal config, and,
+#     with DATABASE_URL, serve a web root with the real backend behind them: the security
+#     headers once on every answer, caching, API paths, unserved reports (serve-check.py);
 #   - the module's logic (nixos/tests/eval.nix) when NIXPKGS_LIB names a nixpkgs `lib`;
 #   - shellcheck passes on every shell script (the flake's writeShellApplication runs it too,
 #     on the backup script and `nix run`'s script, and fails their build on any finding).
@@ -50,6 +52,38 @@ if ! nginx -t -q -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" 2>"$work
   echo "check-deploy: nginx -t:"; cat "$work/nginx.err"; cat -n "$work/nginx/nginx.conf"; exit 1
 fi
 echo "check-deploy: nginx accepts the site's configuration"
+
+# The same configuration serving for real, the real backend behind it on its unix socket
+# (needs a database: DATABASE_URL), asked for pages, files and API answers (serve-check.py).
+if [[ -n "${DATABASE_URL:-}" ]]; then
+  live="$work/live"
+  mkdir -p "$live/root/game"
+  # nginx's workers run as nobody: they read the web root and connect to the socket.
+  chmod 755 "$work" "$live"
+  cp "$work/nginx/cert.pem" "$work/nginx/key.pem" "$live/"
+  echo '<!doctype html><title>stellar-heads-app</title>' > "$live/root/index.html"
+  echo 'console.log("hashed")' > "$live/root/app-0123456789abcdef.js"
+  printf 'User-agent: *\nAllow: /\n' > "$live/root/robots.txt"
+  for report in frontend-size-report.txt game/size-report.txt game/.source-sha256; do
+    echo "a build report" > "$live/root/$report"
+  done
+  head -c 48 /dev/urandom > "$live/jwt-secret"
+  printf 'listen = "unix:%s"\nsocket_mode = "0666"\njwt_secret_file = "%s"\nlog_filter = "warn"\n' \
+    "$live/api.sock" "$live/jwt-secret" > "$live/config.toml"
+  "$binary" --config "$live/config.toml" > "$live/backend.log" 2>&1 &
+  backend_pid=$!
+  trap 'nginx -q -c "$live/nginx.conf" -s stop 2>/dev/null; kill "$backend_pid" 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 600); do [[ -S "$live/api.sock" ]] && break; sleep 0.1; done
+  [[ -S "$live/api.sock" ]] || { echo "check-deploy: the backend did not start:"; cat "$live/backend.log"; exit 1; }
+  nix_eval --eval --strict --json -E "import $root/nixos/nginx.nix { socket = \"$live/api.sock\"; }" > "$live/nginx.json"
+  python3 "$root/nixos/checks/render-nginx.py" "$live/nginx.json" "$live" "$live/root" > "$live/nginx.conf"
+  nginx -q -c "$live/nginx.conf" -e "$live/error.log" \
+    || { echo "check-deploy: nginx did not start:"; cat "$live/error.log"; exit 1; }
+  python3 "$root/nixos/checks/serve-check.py" "$root/backend/security-headers.json" https://127.0.0.1:8443 \
+    || { echo "check-deploy: nginx error log:"; cat "$live/error.log"; exit 1; }
+else
+  echo "check-deploy: SKIPPED serving with nginx and the backend: set DATABASE_URL to run it"
+fi
 
 # Module logic, with nixpkgs' lib (not available offline: say so rather than pass silently).
 if [[ -n "${NIXPKGS_LIB:-}" ]]; then

@@ -18,7 +18,7 @@ command -v nginx >/dev/null || apt_packages+=(nginx-light)
 command -v openssl >/dev/null || apt_packages+=(openssl)
 command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
 command -v shellcheck >/dev/null || apt_packages+=(shellcheck)
-# (apt_install never starts a service: the checks only run `nginx -t`.)
+# (apt_install never starts a service: check-deploy.sh runs its own nginx, on its own port.)
 apt_install "${apt_packages[@]}"
 
 if [[ "$(nixpkgs-fmt --version 2>/dev/null | awk '{print $2}')" != "$nixpkgs_fmt_version" ]]; then

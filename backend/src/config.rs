@@ -141,13 +141,6 @@ impl Default for RateLimitConfig {
     }
 }
 
-/// Allows the game's WebAssembly (`'wasm-unsafe-eval'`, never `'unsafe-eval'`), lets our pages
-/// frame our game, and nobody else frame either.
-pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; \
-     connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; object-src 'none'; \
-     base-uri 'none'; form-action 'self'";
-
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -171,7 +164,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             rate_limit: RateLimitConfig::default(),
             cors_allowed_origins: Vec::new(),
-            content_security_policy: DEFAULT_CSP.into(),
+            content_security_policy: crate::security_headers::default_csp(),
             hsts: true,
             request_timeout_secs: 30,
             header_read_timeout_secs: 10,

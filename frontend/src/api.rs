@@ -7,7 +7,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use protocol::account::StellarAccountId;
 use protocol::api::{
     AuthResponse, ChallengeRequest, ChallengeResponse, LeaderboardPage, MatchHistoryPage,
-    MatchResultSubmission, MatchTicket, PlayerProfile, PlayerStats, RegisterRequest,
+    MatchReplay, MatchResultSubmission, MatchTicket, PlayerProfile, PlayerStats, RegisterRequest,
     StartMatchRequest, StoredMatch, VerifyRequest,
 };
 use protocol::error::{ErrorBody, ErrorCode};
@@ -151,6 +151,11 @@ pub async fn submit_result(
         result,
     )
     .await
+}
+
+/// A verified ranked match and its input record, to watch (public, like a chess game's moves).
+pub async fn match_replay(match_id: Uuid) -> ApiResult<MatchReplay> {
+    get(&format!("/api/matches/{match_id}/record"), None).await
 }
 
 pub async fn my_matches(token: &str, before: Option<&str>) -> ApiResult<MatchHistoryPage> {

@@ -33,6 +33,7 @@ fn switch(route: Route) -> Html {
         Route::Play => html! { <pages::play::Play /> },
         Route::Leaderboard => html! { <pages::leaderboard::Leaderboard /> },
         Route::Matches => html! { <pages::matches::Matches /> },
+        Route::Watch { match_id } => html! { <pages::watch::Watch {match_id} /> },
         Route::NotFound => html! { <pages::not_found::NotFound /> },
     }
 }

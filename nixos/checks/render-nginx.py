@@ -12,6 +12,8 @@ import sys
 
 def location(path, settings):
     lines = [f"location {path} {{"]
+    if "return" in settings:
+        lines.append(f"  return {settings['return']};")
     if "tryFiles" in settings:
         lines.append(f"  try_files {settings['tryFiles']};")
     if "proxyPass" in settings:

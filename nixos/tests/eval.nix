@@ -240,7 +240,7 @@ let
         {
           default = { inherit (host local) enableACME forceSSL root; };
           overridden = { inherit (host custom) enableACME forceSSL; };
-          proxied = (host local).locations."/api/".proxyPass;
+          proxied = (host local).locations."^~ /api/".proxyPass;
           nginxReachesTheSocket = local.users.users.nginx.extraGroups;
         };
       expected = {
@@ -255,6 +255,33 @@ let
         };
         proxied = "http://unix:/run/stellar-heads/api.sock:";
         nginxReachesTheSocket = [ "stellar-heads" ];
+      };
+    };
+    testSocketOverridesAreRefused = {
+      expr = {
+        listen = mentions "settings.listen" (failed (evaluate { services.stellar-heads.settings.listen = "127.0.0.1:3000"; }));
+        closedMode = mentions "socket_mode" (failed (evaluate { services.stellar-heads.settings.socket_mode = "0600"; }));
+        groupMode = failed (evaluate { services.stellar-heads.settings.socket_mode = "0660"; });
+      };
+      expected = {
+        listen = true;
+        closedMode = true;
+        groupMode = [ ];
+      };
+    };
+    testNginxSendsTheServersCsp = {
+      expr =
+        let
+          serverConfig = config: config.services.nginx.virtualHosts."heads.example".extraConfig;
+          custom = evaluate { services.stellar-heads.settings.content_security_policy = "default-src 'none'"; };
+        in
+        {
+          default = lib.hasInfix "frame-ancestors 'self'" (serverConfig local);
+          custom = lib.hasInfix ''add_header content-security-policy "default-src 'none'" always;'' (serverConfig custom);
+        };
+      expected = {
+        default = true;
+        custom = true;
       };
     };
     testBackupTimer = {

@@ -81,15 +81,16 @@ pkgs.testers.runNixOSTest {
         # A valid account address (checksum included); the client never needs its key.
         wallet_address = "GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ";
       };
-      match = builtins.toJSON {
-        match_id = "6c8c3f1e-4a7b-4d3e-9c59-2f0f2f6b8a11";
-        player_score = 5;
-        opponent_score = 2;
-        duration_ticks = 5400;
+      start = builtins.toJSON {
         mode = {
           kind = "vs_computer";
           difficulty = "normal";
         };
+      };
+      # A 5-0 typed by hand, with no record to re-play.
+      forged = builtins.toJSON {
+        player_score = 5;
+        opponent_score = 0;
       };
       threshold = "5"; # systemd-analyze compares exposure x 10: 0.5
       inherit (nodes.server.services.stellar-heads.backup) directory;
@@ -97,8 +98,11 @@ pkgs.testers.runNixOSTest {
     ''
       import json
 
-      start_all()
+      # The CA first: an order placed before pebble answers is retried only after 15 minutes.
+      acme.start()
       acme.wait_for_unit("pebble.service")
+      acme.wait_for_open_port(443)
+      start_all()
 
       with subtest("the service starts after the database, with migrations applied"):
           server.wait_for_unit("postgresql.service")
@@ -114,20 +118,30 @@ pkgs.testers.runNixOSTest {
       with subtest("the service's sandbox scores ${threshold}/10 exposure or better"):
           server.succeed("systemd-analyze security --threshold=${threshold} stellar-heads.service")
 
-      with subtest("a client signs up, stores a match and reads the leaderboard over HTTPS"):
+      with subtest("a client signs up, abandons a ranked match and finds the forfeit ranked, over HTTPS"):
           auth = json.loads(client.succeed(
               "curl --fail --silent -H 'content-type: application/json' "
               "--data '${registration}' https://${domain}/api/auth/register"
           ))
           token = auth["token"]
-          client.succeed(
+          start = (
               f"curl --fail --silent -H 'authorization: Bearer {token}' "
-              "-H 'content-type: application/json' "
-              "--data '${match}' https://${domain}/api/matches"
+              "-H 'content-type: application/json' --data '${start}' https://${domain}/api/matches"
           )
+          # The server starts ranked matches; starting another forfeits the open one (0-5).
+          first = json.loads(client.succeed(start))
+          second = json.loads(client.succeed(start))
+          assert second["forfeited"] == first["match_id"], second
           board = json.loads(client.succeed("curl --fail --silent https://${domain}/api/leaderboard"))
           assert board["entries"][0]["username"] == "vm_player", board
-          assert board["entries"][0]["points"] == 3, board
+          assert board["entries"][0]["played"] == 1, board
+          assert board["entries"][0]["losses"] == 1, board
+          # A result typed by hand is never believed: it must carry a record the server re-plays.
+          client.fail(
+              f"curl --fail --silent -H 'authorization: Bearer {token}' -H 'content-type: application/json' "
+              "--data '${forged}' "
+              f"https://${domain}/api/matches/{second['match_id']}/result"
+          )
 
       with subtest("the site and the game are served by nginx, precompressed and cached"):
           client.succeed("curl --fail --silent https://${domain}/ | grep -q stellar-heads-app")

@@ -1,5 +1,5 @@
 // The built game in a real browser: it downloads with a progress bar, draws, and tells its
-// page it is ready; a started match reports its goals to the page.
+// page it is ready; a started match reports its goals to the page; a stored record plays back.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -67,5 +67,33 @@ test("the page starts a match and hears about its goals", { timeout: 300_000 }, 
   assert.equal(goal.data.scorer, "right");
   const shot = await page.locator("#game").screenshot();
   writeFileSync(`${artifactDir()}/game-goal.png`, shot);
+  await page.close();
+});
+
+test("the game plays a record back: paused nothing moves, played on it ends on the record's score", { timeout: 300_000 }, async () => {
+  // A real match (standing still against the easy computer), played headless natively.
+  const genuine = JSON.parse(process.env.STELLAR_HEADS_GENUINE_MATCH);
+  const { record } = genuine.result;
+  const page = await shared.browser.newPage({ viewport: { width: 1100, height: 640 } });
+  await page.goto(`${baseUrl()}/game-host/index.html`);
+  await page.waitForFunction(() => window.hostLog.some((m) => m.type === "ready"), null, { timeout: 180_000 });
+  await page.evaluate((record) => {
+    window.sendToGame({ type: "watch", data: { player_name: "replay_test", record } });
+    window.sendToGame({ type: "playback", data: { paused: true, speed: 4 } });
+  }, record);
+  // Paused at 4x: long enough for several goals, yet none comes.
+  await page.waitForTimeout(6000);
+  assert.deepEqual(await page.evaluate(() => window.hostLog.filter((m) => m.type === "goal").length), 0);
+  await page.evaluate(() => window.sendToGame({ type: "playback", data: { paused: false, speed: 4 } }));
+  await page.waitForFunction(() => window.hostLog.some((m) => m.type === "replay_finished"), null, { timeout: 240_000 });
+  const finished = await page.evaluate(() => window.hostLog.find((m) => m.type === "replay_finished"));
+  // The wasm32 build ends exactly where the native one did, on the same tick.
+  assert.deepEqual(finished.data, {
+    left: genuine.result.player_score,
+    right: genuine.result.opponent_score,
+    ticks: record.ticks,
+  });
+  // Watching never reports a match to store.
+  assert.equal(await page.evaluate(() => window.hostLog.filter((m) => m.type === "match_finished").length), 0);
   await page.close();
 });

@@ -85,10 +85,12 @@ test("a player signs up, verifies the wallet, plays a match and finds it stored 
   await page.waitForSelector("#my-matches table.matches tbody tr");
   const rows = await page.locator("#my-matches tbody tr").allTextContents();
   assert.equal(rows.length, 1);
-  // Date, opponent, score, outcome, then the duration the server re-played (m:ss).
-  assert.match(rows[0], /vs computer \(hard\)0 – 5Loss\d+:\d\d$/);
+  // Date, opponent, score, outcome, the duration the server re-played (m:ss), a link to watch.
+  assert.match(rows[0], /vs computer \(hard\)0 – 5Loss\d+:\d\dWatch$/);
   assert.match(await page.textContent("#stats-rank"), /^#\d+$/);
   await screenshot(page, "site-matches");
+
+  const matchId = await page.getAttribute("#my-matches tbody tr", "data-match-id");
 
   await page.click("nav >> text=Leaderboard");
   const row = page.locator(`#leaderboard tr[data-wallet="${key.address}"]`);
@@ -96,6 +98,37 @@ test("a player signs up, verifies the wallet, plays a match and finds it stored 
   assert.match(await row.textContent(), new RegExp(`${username}✓`));
   assert.equal(await row.getAttribute("class"), "me");
   await screenshot(page, "site-leaderboard");
+
+  // Watch it from the leaderboard: the game plays the stored record back to the stored score.
+  await row.locator("a.watch").click();
+  await page.waitForURL(`${baseUrl()}/watch/${matchId}`);
+  await page.waitForSelector("#playback", { timeout: 240_000 });
+  // Paused early on and kept paused even at 4x: nothing is scored while paused (a goal may
+  // come before the click lands; none after it, in 6 s at 4x: time for several goals).
+  await page.click("#playback-pause");
+  await page.click("#speed-4");
+  assert.equal(await page.getAttribute("#speed-4", "aria-pressed"), "true");
+  assert.equal(await page.textContent("#watch-status"), "Paused.");
+  const pausedAt = await page.textContent("#scoreboard strong");
+  assert.notEqual(pausedAt, "0 – 5");
+  await page.waitForTimeout(6000);
+  assert.equal(await page.textContent("#scoreboard strong"), pausedAt);
+  assert.equal(await page.textContent("#watch-status"), "Paused.");
+  await page.click("#playback-pause");
+  await page.waitForSelector("#watch-status:has-text('Full time')", { timeout: 240_000 });
+  assert.equal(await page.textContent("#watch-status"), "Full time: 0 – 5, the stored score ✓");
+  assert.equal(await page.textContent("#scoreboard strong"), "0 – 5");
+  await screenshot(page, "site-watch");
+  // Restart plays it again from kick-off to the same end.
+  await page.click("#playback-restart");
+  assert.equal(await page.textContent("#watch-status"), "Playing back the recorded inputs…");
+  await page.waitForSelector("#watch-status:has-text('Full time')", { timeout: 240_000 });
+  assert.equal(await page.textContent("#scoreboard strong"), "0 – 5");
+
+  // The same match is linked from "my matches".
+  await page.click("nav >> text=My matches");
+  await page.waitForSelector("#my-matches tbody tr a.watch");
+  assert.equal(await page.getAttribute("#my-matches tbody tr a.watch", "href"), `/watch/${matchId}`);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
@@ -316,12 +349,16 @@ test("the leaderboard pages through its players, with the page in the address", 
   await page.context().close();
 });
 
-test("an unknown address shows the 404 page", { timeout: 60_000 }, async () => {
+test("an unknown address shows the 404 page, an unknown match says so", { timeout: 60_000 }, async () => {
   const page = await newPage();
   const response = await page.goto(`${baseUrl()}/no/such/page`);
   assert.equal(response.status(), 200, "the app routes every page itself");
   await page.waitForSelector("#not-found");
   assert.match(await page.textContent("#not-found h1"), /off the pitch/);
   await screenshot(page, "site-404");
+  // A match address with no verified ranked match behind it says so.
+  await page.goto(`${baseUrl()}/watch/00000000-0000-4000-8000-000000000000`);
+  await page.waitForSelector("#watch-error");
+  assert.match(await page.textContent("#watch-error"), /no verified ranked match at this address/);
   await page.context().close();
 });

@@ -57,13 +57,13 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
             .env(ADMIN_URL_VAR, cluster.admin_url());
         totals = run_counting(&mut command, cargo_summary)?;
         if !args.no_deploy {
-            deploy::checks()?;
+            deploy::checks(&cluster.admin_url())?;
         }
     }
     if !args.no_browser {
         web::install_tools()?;
         let dist = web::build_web()?;
-        let browser = web::browser_tests(&dist, &cluster.admin_url())?;
+        let browser = web::browser_tests(&dist, &cluster.admin_url(), !args.only_browser)?;
         totals.passed += browser.passed;
         totals.failed += browser.failed;
     }

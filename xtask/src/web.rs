@@ -97,7 +97,12 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 /// Runs the browser tests against the backend serving the web root `dist` (plus the game's
 /// test host page), with the database at `database_url`.
-pub fn browser_tests(dist: &Path, database_url: &str) -> anyhow::Result<crate::test::Totals> {
+/// `tests_built`: `cargo test --workspace` ran just before, so loadgen's binaries are fresh.
+pub fn browser_tests(
+    dist: &Path,
+    database_url: &str,
+    tests_built: bool,
+) -> anyhow::Result<crate::test::Totals> {
     let root = tempfile::tempdir()?;
     let tests = workspace_root().join("tests/browser");
     copy_dir(dist, root.path())?;
@@ -106,16 +111,21 @@ pub fn browser_tests(dist: &Path, database_url: &str) -> anyhow::Result<crate::t
         &root.path().join("game-host"),
     )?;
     let (_backend, url) = start_backend(root.path(), database_url)?;
-    // A real match's record, for the tests that store matches through the API.
-    run_command(crate::process::cargo().args([
-        "build",
-        "--locked",
-        "--package",
-        "loadgen",
-        "--bin",
-        "stellar-heads-genuine-match",
-    ]))?;
-    let genuine = Command::new(target_dir().join("debug/stellar-heads-genuine-match"))
+    // A real match's record, for the tests that store matches through the API. `cargo test
+    // --workspace` has built the binary (loadgen's tests run it) with the suite's features;
+    // building it alone would resolve other features and rebuild half the dependencies.
+    let genuine_match = target_dir().join("debug/stellar-heads-genuine-match");
+    if !tests_built || !genuine_match.exists() {
+        run_command(crate::process::cargo().args([
+            "build",
+            "--locked",
+            "--package",
+            "loadgen",
+            "--bin",
+            "stellar-heads-genuine-match",
+        ]))?;
+    }
+    let genuine = Command::new(&genuine_match)
         .output()
         .context("cannot run stellar-heads-genuine-match")?;
     anyhow::ensure!(

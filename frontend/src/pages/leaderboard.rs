@@ -41,6 +41,13 @@ pub fn leaderboard_table(props: &LeaderboardTableProps) -> Html {
                 <td>{ s.losses }</td>
                 <td>{ format::signed(s.goals_for - s.goals_against) }</td>
                 <td class="points">{ s.points }</td>
+                <td>
+                    if let Some(match_id) = entry.latest_match_id {
+                        <Link<Route> to={Route::Watch { match_id }} classes="watch">
+                            { "Watch" }<span class="visually-hidden">{ format!(" {}'s latest match", entry.username) }</span>
+                        </Link<Route>>
+                    }
+                </td>
             </tr>
         }
     });
@@ -56,6 +63,7 @@ pub fn leaderboard_table(props: &LeaderboardTableProps) -> Html {
                     <th scope="col" title="Lost">{ "L" }</th>
                     <th scope="col" title="Goal difference">{ "GD" }</th>
                     <th scope="col" title="Points">{ "Pts" }</th>
+                    <th scope="col" title="Latest match"><span class="visually-hidden">{ "Latest match" }</span></th>
                 </tr>
             </thead>
             <tbody>{ for rows }</tbody>

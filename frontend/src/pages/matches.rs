@@ -123,6 +123,11 @@ fn matches_of(props: &MatchesOfProps) -> Html {
                     } }
                 </td>
                 <td>{ format::duration(played.duration_ticks) }</td>
+                <td>
+                    if played.is_watchable() {
+                        <Link<Route> to={Route::Watch { match_id: played.match_id }} classes="watch">{ "Watch" }</Link<Route>>
+                    }
+                </td>
             </tr>
         }
     });
@@ -148,6 +153,7 @@ fn matches_of(props: &MatchesOfProps) -> Html {
                             <th scope="col">{ "Score" }</th>
                             <th scope="col">{ "Result" }</th>
                             <th scope="col">{ "Length" }</th>
+                            <th scope="col"><span class="visually-hidden">{ "Playback" }</span></th>
                         </tr>
                     </thead>
                     <tbody>{ for rows }</tbody>

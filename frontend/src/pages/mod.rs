@@ -8,3 +8,4 @@ pub mod play;
 pub mod sign_in;
 pub mod sign_up;
 pub mod verify;
+pub mod watch;

@@ -19,7 +19,14 @@ impl Plugin for ScreensPlugin {
             .add_systems(Startup, spawn_screens)
             .add_systems(
                 Update,
-                (keyboard_commands, buttons, show_screens, update_texts).chain(),
+                (
+                    keyboard_commands,
+                    buttons,
+                    show_screens,
+                    hide_kick_off_when_watching,
+                    update_texts,
+                )
+                    .chain(),
             );
     }
 }
@@ -262,6 +269,25 @@ fn keyboard_commands(
     }
     if in_progress && keyboard.just_pressed(KeyCode::KeyR) {
         kick_off(&mut lineup, &mut start, &mut ask);
+    }
+}
+
+/// A playback has no rematch: the page plays the record again ("Restart").
+fn hide_kick_off_when_watching(
+    lineup: Res<Lineup>,
+    mut kick_offs: Query<(&Action, &mut Visibility), With<Button>>,
+) {
+    if !lineup.is_changed() {
+        return;
+    }
+    for (action, mut visibility) in &mut kick_offs {
+        if *action == Action::KickOff {
+            *visibility = if lineup.watching {
+                Visibility::Hidden
+            } else {
+                Visibility::Inherited
+            };
+        }
     }
 }
 
