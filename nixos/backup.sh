@@ -36,22 +36,25 @@ counts_sql="SELECT string_agg(format('%s=%s', t, (xpath('/row/c/text()',
 cleanup() {
   rm -f "$partial"
   dropdb --if-exists "$scratch" 2>/dev/null || true
-  if [[ -n "${PSQL_PID:-}" ]]; then kill "$PSQL_PID" 2>/dev/null || true; fi
+  if [[ -n "${psql_pid:-}" ]]; then kill "$psql_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
 # The snapshot, and the row counts within it.
 coproc PSQL { psql -X -q -t -A -v ON_ERROR_STOP=1 --dbname "$database"; }
+# bash unsets PSQL_PID (and PSQL) as soon as the coprocess exits: keep our own copies.
+# shellcheck disable=SC2153 # PSQL_PID is set by coproc
+psql_pid=$PSQL_PID
+psql_input="${PSQL[1]}"
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${PSQL[1]}"
 read -r snapshot <&"${PSQL[0]}"
 echo "$counts_sql;" >&"${PSQL[1]}"
 read -r expected <&"${PSQL[0]}"
 
 pg_dump --format=custom --snapshot="$snapshot" --file="$partial" --dbname "$database"
-echo "COMMIT;" >&"${PSQL[1]}"
-psql_input="${PSQL[1]}"
+echo "COMMIT;" >&"$psql_input"
 exec {psql_input}>&-
-wait "$PSQL_PID" || true
+wait "$psql_pid" || true
 sync "$partial"
 mv "$partial" "$final"
 chmod 0600 "$final"
