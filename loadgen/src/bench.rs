@@ -72,11 +72,27 @@ async fn play_one(api: &Api, token: &str) -> anyhow::Result<()> {
     let match_id = ticket_id(api.start_match(token, *mode).await)
         .await
         .ok_or_else(|| anyhow::anyhow!("starting a match failed while seeding"))?;
-    match api.submit_result(token, match_id, result).await {
-        Reply::Status(201, _) => Ok(()),
-        other => anyhow::bail!("storing a match failed while seeding: {other:?}"),
+    // Hundreds of players seed at once, more than the verifiers' queue holds: like the page,
+    // wait as long as `Retry-After` says when the server is busy, then send the result again.
+    for _ in 0..SEED_ATTEMPTS {
+        match api.submit_result(token, match_id, result).await {
+            Reply::Status(201, _) => return Ok(()),
+            Reply::Status(503, response) => {
+                let wait = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok()?.parse().ok())
+                    .unwrap_or(1);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+            }
+            other => anyhow::bail!("storing a match failed while seeding: {other:?}"),
+        }
     }
+    anyhow::bail!("the server stayed busy for {SEED_ATTEMPTS} attempts while seeding")
 }
+
+/// How often seeding sends a result the server was too busy to verify.
+const SEED_ATTEMPTS: usize = 600;
 
 /// `concurrency` clients (keep-alive) hammer `endpoint` for `duration`.
 pub async fn measure(
