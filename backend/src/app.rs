@@ -18,6 +18,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::auth::challenge::ChallengeKeys;
 use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -33,17 +34,21 @@ use crate::{db, request_id, routes};
 /// or weak token secret before touching the database.
 pub async fn state_from_config(config: &Config) -> anyhow::Result<AppState> {
     let secret = config.jwt_secret()?;
+    let previous = config.jwt_previous_secret()?;
     let tokens = TokenKeys::new(
         &secret,
+        previous.as_deref(),
         &config.jwt_issuer,
         &config.jwt_audience,
-        std::time::Duration::from_secs(config.jwt_ttl_secs),
+        config.jwt_ttl(),
     );
+    let challenges = ChallengeKeys::new(&secret, previous.as_deref());
     let db = db::connect_and_migrate(config).await?;
     let metrics = Arc::new(Metrics::new());
     Ok(AppState {
         db,
         tokens,
+        challenges,
         settings: Arc::new(Settings {
             challenge_ttl: std::time::Duration::from_secs(config.challenge_ttl_secs),
             site_name: config.site_name.clone(),

@@ -77,6 +77,10 @@ pub struct Config {
     pub database_acquire_timeout_secs: u64,
     /// A file holding the HMAC secret for tokens (at least 32 bytes).
     pub jwt_secret_file: Option<PathBuf>,
+    /// While rotating the secret: a file holding the previous one. Tokens and challenges it
+    /// signed are still accepted (new ones are signed with `jwt_secret_file`'s), so nobody is
+    /// signed out; remove it once `jwt_ttl_secs` has passed since the rotation.
+    pub jwt_previous_secret_file: Option<PathBuf>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub jwt_ttl_secs: u64,
@@ -151,6 +155,7 @@ impl Default for Config {
             database_max_connections: 10,
             database_acquire_timeout_secs: 5,
             jwt_secret_file: None,
+            jwt_previous_secret_file: None,
             jwt_issuer: "stellar-heads".into(),
             jwt_audience: "stellar-heads-api".into(),
             jwt_ttl_secs: 24 * 60 * 60,
@@ -184,6 +189,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
             .field("database_url_file", &self.database_url_file)
             .field("jwt_secret_file", &self.jwt_secret_file)
+            .field("jwt_previous_secret_file", &self.jwt_previous_secret_file)
             .field("web_root", &self.web_root)
             .finish_non_exhaustive()
     }
@@ -225,8 +231,21 @@ impl Config {
                 self.socket_mode
             )
         })?;
-        if self.jwt_ttl_secs == 0 || self.challenge_ttl_secs == 0 {
-            bail!("jwt_ttl_secs and challenge_ttl_secs must be positive");
+        if !(60..=MAX_JWT_TTL_SECS).contains(&self.jwt_ttl_secs) {
+            bail!(
+                "jwt_ttl_secs must be between 60 and {MAX_JWT_TTL_SECS} (90 days), not {}",
+                self.jwt_ttl_secs
+            );
+        }
+        if !(30..=3600).contains(&self.challenge_ttl_secs) {
+            bail!(
+                "challenge_ttl_secs must be between 30 and 3600, not {}",
+                self.challenge_ttl_secs
+            );
+        }
+        if self.jwt_secret_file.is_some() && self.jwt_secret_file == self.jwt_previous_secret_file
+        {
+            bail!("jwt_previous_secret_file must be another file than jwt_secret_file");
         }
         let limits = &self.rate_limit;
         if limits.enabled
@@ -308,29 +327,48 @@ impl Config {
         }
     }
 
+    pub fn jwt_ttl(&self) -> time::Duration {
+        time::Duration::seconds(i64::try_from(self.jwt_ttl_secs).unwrap_or(i64::MAX))
+    }
+
     /// The token secret. Refuses a missing, unreadable or short secret: a server with a weak
     /// secret must not start.
     pub fn jwt_secret(&self) -> anyhow::Result<Vec<u8>> {
         let file = self.jwt_secret_file.as_ref().with_context(|| {
             format!("no token secret: set {ENV_PREFIX}JWT_SECRET_FILE to a file with at least {MIN_JWT_SECRET_BYTES} random bytes")
         })?;
-        let mut secret = std::fs::read(file)
-            .with_context(|| format!("cannot read jwt_secret_file {}", file.display()))?;
-        // A trailing newline from `echo` or an editor is not part of the secret.
-        while secret.last().is_some_and(|b| b.is_ascii_whitespace()) {
-            secret.pop();
-        }
-        if secret.len() < MIN_JWT_SECRET_BYTES {
-            bail!(
-                "the token secret in {} is {} bytes; at least {MIN_JWT_SECRET_BYTES} are required \
-                 (e.g. `head -c 48 /dev/urandom | base64 > {}`)",
-                file.display(),
-                secret.len(),
-                file.display()
-            );
-        }
-        Ok(secret)
+        read_secret(file, "jwt_secret_file")
     }
+
+    /// The previous token secret, while rotating; the same rules as the current one.
+    pub fn jwt_previous_secret(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        self.jwt_previous_secret_file
+            .as_ref()
+            .map(|file| read_secret(file, "jwt_previous_secret_file"))
+            .transpose()
+    }
+}
+
+/// The longest session a token may open.
+pub const MAX_JWT_TTL_SECS: u64 = 90 * 24 * 60 * 60;
+
+fn read_secret(file: &Path, setting: &str) -> anyhow::Result<Vec<u8>> {
+    let mut secret = std::fs::read(file)
+        .with_context(|| format!("cannot read {setting} {}", file.display()))?;
+    // A trailing newline from `echo` or an editor is not part of the secret.
+    while secret.last().is_some_and(|b| b.is_ascii_whitespace()) {
+        secret.pop();
+    }
+    if secret.len() < MIN_JWT_SECRET_BYTES {
+        bail!(
+            "the token secret in {} is {} bytes; at least {MIN_JWT_SECRET_BYTES} are required \
+             (e.g. `head -c 48 /dev/urandom | base64 > {}`)",
+            file.display(),
+            secret.len(),
+            file.display()
+        );
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]

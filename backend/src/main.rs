@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CheckConfig => {
             config.jwt_secret()?;
+            config.jwt_previous_secret()?;
             config.database_url()?;
             println!("configuration ok: {config:?}");
             Ok(())

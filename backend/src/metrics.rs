@@ -92,7 +92,7 @@ pub struct Metrics {
     replays: Family<ReplayLabels, Counter>,
     replay_seconds: Histogram,
     signups: Counter,
-    verifications: Counter,
+    sign_ins: Counter,
     rate_limited: Family<ClassLabels, Counter>,
     pool_connections: Family<PoolLabels, Gauge>,
     pool_max: Gauge,
@@ -144,11 +144,11 @@ impl Metrics {
         );
         let signups = Counter::default();
         registry.register("signups", "Players registered", signups.clone());
-        let verifications = Counter::default();
+        let sign_ins = Counter::default();
         registry.register(
-            "wallet_verifications",
-            "Successful proofs of wallet ownership",
-            verifications.clone(),
+            "sign_ins",
+            "Sign-ins by proof of wallet ownership",
+            sign_ins.clone(),
         );
         let rate_limited = Family::<ClassLabels, Counter>::default();
         registry.register(
@@ -178,7 +178,7 @@ impl Metrics {
             replays,
             replay_seconds,
             signups,
-            verifications,
+            sign_ins,
             rate_limited,
             pool_connections,
             pool_max,
@@ -213,8 +213,8 @@ impl Metrics {
         self.signups.inc();
     }
 
-    pub fn verification(&self) {
-        self.verifications.inc();
+    pub fn sign_in(&self) {
+        self.sign_ins.inc();
     }
 
     pub fn rate_limited(&self, class: LimitClass) {

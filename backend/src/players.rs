@@ -13,18 +13,18 @@ pub struct PlayerRow {
     pub id: Uuid,
     pub username: String,
     pub wallet_address: String,
-    pub verified_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
 }
 
-pub const PLAYER_COLUMNS: &str = "id, username, wallet_address, verified_at, created_at";
+/// The columns of [`PlayerRow`]. Closed accounts (see the wallet-proof migration) have no
+/// name or address: every query that reads these columns selects open accounts only.
+pub const PLAYER_COLUMNS: &str = "id, username, wallet_address, created_at";
 
 impl PlayerRow {
     pub fn profile(&self) -> Result<PlayerProfile, ApiError> {
         Ok(PlayerProfile {
             username: parse_username(&self.username)?,
             wallet_address: parse_wallet(&self.wallet_address)?,
-            verified: self.verified_at.is_some(),
             created_at: self.created_at,
         })
     }
@@ -44,7 +44,7 @@ pub fn parse_wallet(text: &str) -> Result<StellarAccountId, ApiError> {
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<PlayerRow>, ApiError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {PLAYER_COLUMNS} FROM players WHERE id = $1"
+        "SELECT {PLAYER_COLUMNS} FROM players WHERE id = $1 AND closed_at IS NULL"
     ))
     .bind(id)
     .fetch_optional(db)

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
+use crate::auth::challenge::ChallengeKeys;
 use crate::auth::jwt::TokenKeys;
 use crate::metrics::Metrics;
 use crate::verify::Verifier;
@@ -13,6 +14,7 @@ use crate::verify::Verifier;
 pub struct AppState {
     pub db: PgPool,
     pub tokens: TokenKeys,
+    pub challenges: ChallengeKeys,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub verifier: Verifier,

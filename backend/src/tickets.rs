@@ -78,6 +78,9 @@ pub fn spawn_sweeper(db: PgPool, metrics: Arc<Metrics>) {
                 }
                 Err(error) => tracing::warn!(%error, "cannot close expired match tickets"),
             }
+            if let Err(error) = crate::auth::sessions::forget_expired(&db).await {
+                tracing::warn!(%error, "cannot forget expired sessions and challenges");
+            }
         }
     });
 }

@@ -94,16 +94,6 @@ async fn equal_players_share_a_rank_and_pages_are_stable() {
 }
 
 #[tokio::test]
-async fn verified_players_are_marked() {
-    let app = TestApp::spawn().await;
-    let player = app.register("proven").await;
-    play(&app, &player, &[(5, 1)]).await;
-    assert_eq!(app.prove(&player.wallet).await.status, StatusCode::OK);
-    let board = app.get("/api/leaderboard", None).await.json();
-    assert_eq!(board["entries"][0]["verified"], true);
-}
-
-#[tokio::test]
 async fn stats_agree_with_the_leaderboard() {
     let app = TestApp::spawn().await;
     let first = app.register("first").await;

@@ -39,7 +39,12 @@ impl ApiError {
     pub fn is_session_rejected(&self) -> bool {
         matches!(
             self.code(),
-            Some(ErrorCode::MissingToken | ErrorCode::InvalidToken | ErrorCode::TokenExpired)
+            Some(
+                ErrorCode::MissingToken
+                    | ErrorCode::InvalidToken
+                    | ErrorCode::TokenExpired
+                    | ErrorCode::SessionEnded
+            )
         )
     }
 
@@ -128,6 +133,32 @@ pub async fn challenge(wallet_address: &StellarAccountId) -> ApiResult<Challenge
 
 pub async fn verify(request: &VerifyRequest) -> ApiResult<AuthResponse> {
     post("/api/auth/verify", None, request).await
+}
+
+/// Sends a bodyless POST that answers 204.
+async fn post_empty(path: &str, token: &str) -> ApiResult<()> {
+    let response = authorized(Request::post(path), Some(token))
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    let status = response.status();
+    if response.ok() {
+        return Ok(());
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiError::Server { status, body }),
+        Err(_) => Err(ApiError::Unexpected { status }),
+    }
+}
+
+/// Ends this session on the server: the token is refused from now on.
+pub async fn sign_out(token: &str) -> ApiResult<()> {
+    post_empty("/api/auth/sign-out", token).await
+}
+
+/// Ends every session of the player, on every device.
+pub async fn sign_out_everywhere(token: &str) -> ApiResult<()> {
+    post_empty("/api/auth/sign-out-everywhere", token).await
 }
 
 pub async fn me(token: &str) -> ApiResult<PlayerProfile> {

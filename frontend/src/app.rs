@@ -1,9 +1,10 @@
 //! The app: session, router, and the frame every page sits in.
 
+use yew::platform::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::pages;
+use crate::{api, pages};
 use crate::route::Route;
 use crate::session::{SessionAction, SessionProvider, use_session};
 
@@ -29,7 +30,6 @@ fn switch(route: Route) -> Html {
         Route::Home => html! { <pages::home::Home /> },
         Route::SignUp => html! { <pages::sign_up::SignUp /> },
         Route::SignIn => html! { <pages::sign_in::SignIn /> },
-        Route::Verify => html! { <pages::verify::Verify /> },
         Route::Play => html! { <pages::play::Play /> },
         Route::Leaderboard => html! { <pages::leaderboard::Leaderboard /> },
         Route::Matches => html! { <pages::matches::Matches /> },
@@ -49,9 +49,19 @@ fn header() -> Html {
     };
     let account = match &session.session {
         Some(signed_in) => {
+            // Forgotten here at once; the server ends the session too, so a copy of the token
+            // is refused. (Offline, the token stays valid until it expires: "sign out
+            // everywhere" from another device ends it.)
             let sign_out = {
                 let session = session.clone();
+                let token = signed_in.token.clone();
                 Callback::from(move |_: MouseEvent| {
+                    let token = token.clone();
+                    spawn_local(async move {
+                        if let Err(error) = api::sign_out(&token).await {
+                            web_sys::console::warn_1(&format!("sign-out: {}", error.message()).into());
+                        }
+                    });
                     session.dispatch(SessionAction::SignedOut);
                     if let Some(navigator) = &navigator {
                         navigator.push(&Route::SignIn);
@@ -62,11 +72,6 @@ fn header() -> Html {
             html! {
                 <div class="account">
                     <span class="player-name" id="signed-in-as">{ player.username.to_string() }</span>
-                    if player.verified {
-                        <span class="badge verified" title="Wallet verified">{ "✓ verified" }</span>
-                    } else {
-                        <Link<Route> to={Route::Verify} classes="badge unverified">{ "verify wallet" }</Link<Route>>
-                    }
                     <button class="button small" id="sign-out" onclick={sign_out}>{ "Sign out" }</button>
                 </div>
             }

@@ -11,8 +11,6 @@ pub enum Route {
     SignUp,
     #[at("/signin")]
     SignIn,
-    #[at("/verify")]
-    Verify,
     #[at("/play")]
     Play,
     #[at("/leaderboard")]

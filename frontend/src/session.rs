@@ -152,16 +152,15 @@ mod tests {
     use super::*;
     use protocol::username::Username;
 
-    fn auth(verified: bool) -> AuthResponse {
+    fn auth(name: &str) -> AuthResponse {
         AuthResponse {
             token: "t".into(),
             expires_at: OffsetDateTime::from_unix_timestamp(1_000).unwrap(),
             player: PlayerProfile {
-                username: Username::parse("ada").unwrap(),
+                username: Username::parse(name).unwrap(),
                 wallet_address: "GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ"
                     .parse()
                     .unwrap(),
-                verified,
                 created_at: OffsetDateTime::from_unix_timestamp(0).unwrap(),
             },
         }
@@ -170,7 +169,7 @@ mod tests {
     #[test]
     fn a_rejected_token_signs_out_with_the_reason() {
         let state = Rc::new(SessionState::default())
-            .reduce(SessionAction::SignedIn(auth(false)))
+            .reduce(SessionAction::SignedIn(auth("ada")))
             .reduce(SessionAction::Rejected(SESSION_ENDED.into()));
         assert_eq!(state.session, None);
         assert_eq!(state.notice.as_deref(), Some(SESSION_ENDED));
@@ -181,23 +180,23 @@ mod tests {
     #[test]
     fn a_new_profile_keeps_the_token() {
         let state = Rc::new(SessionState::default())
-            .reduce(SessionAction::SignedIn(auth(false)))
-            .reduce(SessionAction::ProfileChanged(auth(true).player));
+            .reduce(SessionAction::SignedIn(auth("ada")))
+            .reduce(SessionAction::ProfileChanged(auth("ada_lovelace").player));
         let session = state.session.clone().unwrap();
         assert_eq!(session.token, "t");
-        assert!(session.player.verified);
+        assert_eq!(session.player.username.as_str(), "ada_lovelace");
     }
 
     #[test]
     fn expiry_is_checked_against_the_clock() {
-        let session = Session::from(auth(false));
+        let session = Session::from(auth("ada"));
         assert!(!session.is_expired_at(999));
         assert!(session.is_expired_at(1_000));
     }
 
     #[test]
     fn sessions_survive_storage() {
-        let session = Session::from(auth(true));
+        let session = Session::from(auth("ada_lovelace"));
         let json = serde_json::to_string(&session).unwrap();
         assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), session);
     }

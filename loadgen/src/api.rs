@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use protocol::GameMode;
-use protocol::StellarAccountId;
-use protocol::api::{AuthResponse, MatchResultSubmission, MatchTicket};
+use protocol::api::{AuthResponse, ChallengeResponse, MatchResultSubmission, MatchTicket};
 use serde_json::json;
 use uuid::Uuid;
+
+use crate::wallet::Wallet;
 
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -59,8 +60,26 @@ impl Api {
         self.send(request).await
     }
 
-    pub async fn register(&self, username: &str, wallet: &StellarAccountId) -> Reply {
-        let body = json!({"username": username, "wallet_address": wallet});
+    /// Signs up as a player does: asks for a challenge, signs it with the wallet's key, and
+    /// registers. The register reply, or the challenge's when that one failed.
+    pub async fn register(&self, username: &str, wallet: &Wallet) -> Reply {
+        let body = json!({"wallet_address": wallet.account});
+        let reply = self
+            .send(self.client.post(self.url("/api/auth/challenge")).json(&body))
+            .await;
+        let challenge = match reply {
+            Reply::Status(201, response) => match response.json::<ChallengeResponse>().await {
+                Ok(challenge) => challenge,
+                Err(error) => return Reply::Failed(format!("challenge body: {error}")),
+            },
+            other => return other,
+        };
+        let body = json!({
+            "username": username,
+            "wallet_address": wallet.account,
+            "challenge": challenge.challenge,
+            "signature": wallet.sign(&challenge.message),
+        });
         self.send(self.client.post(self.url("/api/auth/register")).json(&body))
             .await
     }
@@ -93,9 +112,9 @@ impl Api {
     }
 }
 
-/// A random, well-formed account id (registration does not ask for proof of the key).
-pub fn random_wallet() -> StellarAccountId {
-    StellarAccountId::from_public_key(rand::random())
+/// A fresh wallet (key pair) to sign up with.
+pub fn random_wallet() -> Wallet {
+    Wallet::random()
 }
 
 /// A unique, valid username.

@@ -7,7 +7,9 @@ pub mod load;
 pub mod replay_bench;
 pub mod server;
 pub mod stats;
+pub mod wallet;
 
 pub use api::Api;
 pub use load::{LoadConfig, LoadReport};
 pub use server::{ListeningSocket, ServerOptions, ServerProcess};
+pub use wallet::Wallet;

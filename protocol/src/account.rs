@@ -12,6 +12,20 @@ use std::str::FromStr;
 use crc::{CRC_16_XMODEM, Crc};
 use data_encoding::BASE32_NOPAD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+/// SEP-53: wallets sign `sha256(PREFIX || message)`, never the bare message, so that a signed
+/// message can never be mistaken for a signed transaction.
+pub const SEP53_PREFIX: &[u8] = b"Stellar Signed Message:\n";
+
+/// The digest a SEP-53 wallet signs (ed25519) for `message`: what the server verifies and what
+/// test clients sign.
+pub fn sep53_digest(message: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(SEP53_PREFIX);
+    hasher.update(message.as_bytes());
+    hasher.finalize().into()
+}
 
 /// Length of an encoded account id: 35 bytes in base32.
 pub const ACCOUNT_ID_LEN: usize = 56;

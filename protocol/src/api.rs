@@ -9,15 +9,8 @@ use crate::record::MatchRecord;
 use crate::rules::{GameMode, Outcome};
 use crate::username::Username;
 
-/// `POST /api/auth/register`: a new guest account for a wallet address nobody has registered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    pub username: Username,
-    pub wallet_address: StellarAccountId,
-}
-
-/// `POST /api/auth/challenge`: asks for a message to sign with the wallet's key.
+/// `POST /api/auth/challenge`: asks for a message to sign with the wallet's key, to sign up
+/// or to sign in. Any valid address gets one: nothing is stored until it is used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChallengeRequest {
@@ -27,27 +20,48 @@ pub struct ChallengeRequest {
 /// A single-use message that proves ownership of `wallet_address` once signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeResponse {
-    pub challenge_id: Uuid,
+    /// Opaque; send it back with the signature. The server keeps nothing until it is used,
+    /// so asking for challenges (anyone can, for any address) can never lock the owner out.
+    pub challenge: String,
     pub wallet_address: StellarAccountId,
     /// The exact text to sign, as a SEP-53 message (the wallet signs
     /// `sha256("Stellar Signed Message:\n" + message)` with ed25519).
     pub message: String,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// Whether an account uses this wallet already (sign in), or not yet (sign up).
+    pub registered: bool,
 }
 
-/// `POST /api/auth/verify`: the signed challenge. Success marks the player verified and
-/// signs them in.
+/// `POST /api/auth/register`: a new account, for whoever holds the wallet's key. The
+/// signature over a challenge for `wallet_address` is the proof; without it no address can be
+/// reserved. A refused name leaves the challenge unused, to try another name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VerifyRequest {
-    pub challenge_id: Uuid,
+pub struct RegisterRequest {
+    pub username: Username,
     pub wallet_address: StellarAccountId,
-    /// The 64-byte ed25519 signature, base64 (standard alphabet), as wallets return it.
+    /// From [`ChallengeResponse::challenge`].
+    pub challenge: String,
+    /// The 64-byte ed25519 signature of the challenge's message, base64 (standard alphabet),
+    /// as wallets return it.
     pub signature: String,
 }
 
-/// A signed-in session.
+/// `POST /api/auth/verify`: signs in with a signed challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub wallet_address: StellarAccountId,
+    /// From [`ChallengeResponse::challenge`].
+    pub challenge: String,
+    /// As in [`RegisterRequest::signature`].
+    pub signature: String,
+}
+
+/// A signed-in session. It lasts until `expires_at`, until the player signs out
+/// (`POST /api/auth/sign-out`), or until they sign out everywhere
+/// (`POST /api/auth/sign-out-everywhere`), whichever comes first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthResponse {
     /// A JWT to send as `Authorization: Bearer <token>`.
@@ -57,13 +71,11 @@ pub struct AuthResponse {
     pub player: PlayerProfile,
 }
 
-/// A player as the player sees themself (`GET /api/me`).
+/// A player as the player sees themself (`GET /api/me`). Every account has proved its wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlayerProfile {
     pub username: Username,
     pub wallet_address: StellarAccountId,
-    /// Whether the player has proved they hold the wallet's key.
-    pub verified: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -204,7 +216,6 @@ pub struct LeaderboardEntry {
     pub rank: i64,
     pub username: Username,
     pub wallet_address: StellarAccountId,
-    pub verified: bool,
     #[serde(flatten)]
     pub standing: Standing,
     /// The player's latest verified ranked match, to watch.
@@ -226,7 +237,6 @@ pub struct LeaderboardPage {
 pub struct PlayerStats {
     pub username: Username,
     pub wallet_address: StellarAccountId,
-    pub verified: bool,
     /// Absent until the player has finished a ranked match.
     pub rank: Option<i64>,
     #[serde(flatten)]

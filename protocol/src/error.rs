@@ -27,6 +27,8 @@ pub enum ErrorCode {
     InvalidToken,
     /// 401: the token has expired: sign in again.
     TokenExpired,
+    /// 401: the session was ended (signed out, or signed out everywhere): sign in again.
+    SessionEnded,
     /// 401: the signature does not prove ownership of the wallet.
     InvalidSignature,
     /// 401: the challenge does not exist, was for another wallet, was used, or expired.
@@ -37,7 +39,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 409: that username is taken.
     UsernameTaken,
-    /// 409: that wallet already has an account: prove ownership to sign in.
+    /// 409: that wallet already has an account: sign in with it instead.
     WalletTaken,
     /// 409: a match with that id was already stored with a different result.
     MatchConflict,

@@ -1,7 +1,9 @@
-//! Who is calling: tokens (`jwt`), the extractor that requires one (`AuthenticatedPlayer`),
-//! and proof of wallet ownership (`wallet`).
+//! Who is calling: tokens (`jwt`) naming sessions (`sessions`), the extractor that requires a
+//! live one (`AuthenticatedPlayer`), and proof of wallet ownership (`challenge`, `wallet`).
 
+pub mod challenge;
 pub mod jwt;
+pub mod sessions;
 pub mod wallet;
 
 use axum::extract::FromRequestParts;
@@ -13,11 +15,13 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The player named by a valid `Authorization: Bearer` token. Handlers that take this
-/// argument are authenticated; the rejection is always a 401 with the JSON error body.
+/// The player named by a valid `Authorization: Bearer` token of a session still on. Handlers
+/// that take this argument are authenticated; the rejection is always a 401 with the JSON
+/// error body.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthenticatedPlayer {
     pub player_id: Uuid,
+    pub session_id: Uuid,
 }
 
 impl FromRequestParts<AppState> for AuthenticatedPlayer {
@@ -41,8 +45,16 @@ impl FromRequestParts<AppState> for AuthenticatedPlayer {
                 )
             })?;
         let claims = state.tokens.verify(token)?;
+        let (player_id, session_id) = (claims.player_id()?, claims.session_id()?);
+        if !sessions::is_live(&state.db, session_id, player_id).await? {
+            return Err(ApiError::unauthorized(
+                ErrorCode::SessionEnded,
+                "you were signed out (here or everywhere); sign in again",
+            ));
+        }
         Ok(Self {
-            player_id: claims.player_id()?,
+            player_id,
+            session_id,
         })
     }
 }

@@ -6,14 +6,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, VerifyingKey};
 use protocol::StellarAccountId;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-/// SEP-53: wallets sign `sha256(PREFIX || message)`, never the bare message, so that a
-/// signed message can never be mistaken for a signed transaction.
-pub const SEP53_PREFIX: &[u8] = b"Stellar Signed Message:\n";
+pub use protocol::account::{SEP53_PREFIX, sep53_digest};
 
 /// The text the player is asked to sign: names the site, the account and the challenge, so
 /// a signature is useless anywhere else or for anyone else.
@@ -29,14 +26,6 @@ pub fn challenge_message(
          Signing this message costs nothing and moves no funds.\n\
          Challenge: {challenge_id}\nExpires: {expires}"
     )
-}
-
-/// The digest a SEP-53 wallet signs for `message`.
-pub fn sep53_digest(message: &str) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(SEP53_PREFIX);
-    hasher.update(message.as_bytes());
-    hasher.finalize().into()
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]

@@ -1,49 +1,156 @@
-//! Sign-up, and sign-in by proof of wallet ownership.
+//! Signing up and signing in, both by proof of wallet ownership, and signing out.
 //!
-//! Registration creates a guest account for a wallet nobody has claimed. Whoever holds the
-//! wallet's key can then prove it (challenge, sign, verify), which marks the account verified
-//! and signs them in. A wallet that already has an account can only be signed into by proof:
-//! knowing a public address is not enough.
+//! The server hands out challenges for any address (they are signed, not stored, see
+//! [`crate::auth::challenge`]); a signature over one by the address's key is the only way to
+//! create an account for it or to sign into it. Each challenge is used once: any attempt with
+//! a bad signature uses it up. An attempt refused for another reason (the name is taken, no
+//! account exists yet) leaves it unused, so the same signature can sign up with another name
+//! or sign up after a sign-in found no account.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use protocol::ErrorCode;
 use protocol::api::{
     AuthResponse, ChallengeRequest, ChallengeResponse, RegisterRequest, VerifyRequest,
 };
-use sqlx::FromRow;
+use protocol::{ErrorCode, StellarAccountId};
+use sqlx::{PgConnection, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
+use crate::auth::challenge::ChallengeError;
 use crate::auth::wallet::{self, SignatureError};
+use crate::auth::{AuthenticatedPlayer, sessions};
 use crate::db::unique_violation;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::players::{self, PLAYER_COLUMNS, PlayerRow};
 use crate::state::AppState;
 
-/// Unused, unexpired challenges one account may hold at once.
-const MAX_OPEN_CHALLENGES: i64 = 10;
+/// `POST /api/auth/challenge`: a message for the address's key to sign. 201.
+pub async fn challenge(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ChallengeRequest>,
+) -> ApiResult<(StatusCode, Json<ChallengeResponse>)> {
+    let account = request.wallet_address;
+    let registered = players::by_wallet(&state.db, &account).await?.is_some();
+    let ttl = time::Duration::try_from(state.settings.challenge_ttl).map_err(ApiError::internal)?;
+    let issued = state.challenges.issue(
+        &state.settings.site_name,
+        &account,
+        OffsetDateTime::now_utc() + ttl,
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(ChallengeResponse {
+            challenge: issued.token,
+            wallet_address: account,
+            message: issued.message,
+            expires_at: issued.expires_at,
+            registered,
+        }),
+    ))
+}
 
+/// Checks a signed challenge inside `tx`: genuine, for this address, unexpired, unused, and
+/// signed by the address's key. The challenge is marked used in `tx`; on a bad signature
+/// that mark is committed before the 401 goes out, so each challenge gets one try.
+async fn prove(
+    state: &AppState,
+    tx: &mut Option<Transaction<'static, Postgres>>,
+    account: &StellarAccountId,
+    challenge: &str,
+    signature: &str,
+) -> ApiResult<()> {
+    let signature = wallet::parse_signature(signature)
+        .map_err(|error| ApiError::validation("signature", error.to_string()))?;
+    let opened = state
+        .challenges
+        .open(
+            &state.settings.site_name,
+            account,
+            challenge,
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|error: ChallengeError| {
+            ApiError::unauthorized(ErrorCode::InvalidChallenge, error.to_string())
+        })?;
+    let conn: &mut PgConnection = tx.as_mut().expect("an open transaction");
+    let claimed = sqlx::query(
+        "INSERT INTO used_challenges (id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(opened.id)
+    .bind(opened.expires_at)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Err(ApiError::unauthorized(
+            ErrorCode::InvalidChallenge,
+            "this challenge has already been used; ask for a new one",
+        ));
+    }
+    match wallet::verify(account, &opened.message, &signature) {
+        Ok(()) => Ok(()),
+        Err(SignatureError::Mismatch | SignatureError::Malformed) => {
+            tx.take().expect("an open transaction").commit().await?;
+            Err(ApiError::unauthorized(
+                ErrorCode::InvalidSignature,
+                "the signature was not made by this wallet's key for this challenge",
+            ))
+        }
+    }
+}
+
+/// Starts a session for `player` in `tx`, and its token.
+async fn start_session(
+    state: &AppState,
+    conn: &mut PgConnection,
+    player: &PlayerRow,
+) -> ApiResult<AuthResponse> {
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).map_err(ApiError::internal)?;
+    let expires_at = state.tokens.expiry(now)?;
+    let session_id = sessions::start(&mut *conn, player.id, now, expires_at).await?;
+    let token = state.tokens.issue(player.id, session_id, now, expires_at)?;
+    Ok(AuthResponse {
+        token,
+        expires_at,
+        player: player.profile()?,
+    })
+}
+
+/// `POST /api/auth/register`: creates the account of a wallet whose key signed the
+/// challenge, and signs it in. 201.
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
+    let account = request.wallet_address;
+    let mut tx = Some(state.db.begin().await?);
+    prove(
+        &state,
+        &mut tx,
+        &account,
+        &request.challenge,
+        &request.signature,
+    )
+    .await?;
+    let mut tx = tx.expect("prove keeps the transaction on success");
     let inserted: Result<PlayerRow, sqlx::Error> = sqlx::query_as(&format!(
-        "INSERT INTO players (username, wallet_address) VALUES ($1, $2) RETURNING {PLAYER_COLUMNS}"
+        "INSERT INTO players (username, wallet_address, verified_at) VALUES ($1, $2, now()) \
+         RETURNING {PLAYER_COLUMNS}"
     ))
     .bind(request.username.as_str())
-    .bind(request.wallet_address.to_string())
-    .fetch_one(&state.db)
+    .bind(account.to_string())
+    .fetch_one(&mut *tx)
     .await;
+    // A refusal here rolls the transaction back: the challenge stays usable.
     let player = match inserted {
         Ok(player) => player,
         Err(error) => {
             return Err(match unique_violation(&error) {
                 Some("players_wallet_address_key") => ApiError::conflict(
                     ErrorCode::WalletTaken,
-                    "this wallet already has an account: sign in by proving you hold its key",
+                    "this wallet already has an account: sign in with it instead",
                 ),
                 Some("players_username_lower_key") => ApiError::conflict(
                     ErrorCode::UsernameTaken,
@@ -53,149 +160,58 @@ pub async fn register(
             });
         }
     };
-    tracing::info!(player_id = %player.id, "player registered");
-    state.metrics.signup();
-    Ok((StatusCode::CREATED, Json(signed_in(&state, &player)?)))
-}
-
-fn signed_in(state: &AppState, player: &PlayerRow) -> ApiResult<AuthResponse> {
-    let (token, expires_at) = state.tokens.issue(player.id)?;
-    Ok(AuthResponse {
-        token,
-        expires_at,
-        player: player.profile()?,
-    })
-}
-
-pub async fn challenge(
-    State(state): State<AppState>,
-    ApiJson(request): ApiJson<ChallengeRequest>,
-) -> ApiResult<(StatusCode, Json<ChallengeResponse>)> {
-    let account = request.wallet_address;
-    let player = players::by_wallet(&state.db, &account)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no account has this wallet; sign up first"))?;
-    let now = OffsetDateTime::now_utc();
-    let mut tx = state.db.begin().await?;
-    // Serialize challenge creation per player so the open-challenge cap holds under races.
-    sqlx::query("SELECT 1 FROM players WHERE id = $1 FOR UPDATE")
-        .bind(player.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM wallet_challenges WHERE player_id = $1 AND expires_at < $2")
-        .bind(player.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let open: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM wallet_challenges WHERE player_id = $1 AND used_at IS NULL",
-    )
-    .bind(player.id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if open >= MAX_OPEN_CHALLENGES {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            "too many open challenges for this wallet; use one or wait for them to expire",
-        ));
-    }
-    let challenge_id = Uuid::new_v4();
-    let ttl = time::Duration::try_from(state.settings.challenge_ttl).map_err(ApiError::internal)?;
-    let expires_at = (now + ttl)
-        .replace_nanosecond(0)
-        .map_err(ApiError::internal)?;
-    let message = wallet::challenge_message(
-        &state.settings.site_name,
-        &account,
-        challenge_id,
-        expires_at,
-    );
-    sqlx::query(
-        "INSERT INTO wallet_challenges (id, player_id, message, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(challenge_id)
-    .bind(player.id)
-    .bind(&message)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&mut *tx)
-    .await?;
+    let auth = start_session(&state, &mut tx, &player).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ChallengeResponse {
-            challenge_id,
-            wallet_address: account,
-            message,
-            expires_at,
-        }),
-    ))
+    tracing::info!(player_id = %player.id, "player signed up");
+    state.metrics.signup();
+    Ok((StatusCode::CREATED, Json(auth)))
 }
 
-#[derive(Debug, FromRow)]
-struct ChallengeRow {
-    message: String,
-    expires_at: OffsetDateTime,
-    used_at: Option<OffsetDateTime>,
-    player_id: Uuid,
-    wallet_address: String,
-}
-
+/// `POST /api/auth/verify`: signs into the account of a wallet whose key signed the
+/// challenge.
 pub async fn verify(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<AuthResponse>> {
-    let signature = wallet::parse_signature(&request.signature)
-        .map_err(|error| ApiError::validation("signature", error.to_string()))?;
-    let invalid = |message: &str| ApiError::unauthorized(ErrorCode::InvalidChallenge, message);
-    let mut tx = state.db.begin().await?;
-    // Lock the challenge: two concurrent uses of one challenge cannot both succeed.
-    let challenge: ChallengeRow = sqlx::query_as(
-        "SELECT c.message, c.expires_at, c.used_at, c.player_id, p.wallet_address \
-         FROM wallet_challenges c JOIN players p ON p.id = c.player_id \
-         WHERE c.id = $1 FOR UPDATE OF c",
+    let account = request.wallet_address;
+    let mut tx = Some(state.db.begin().await?);
+    prove(
+        &state,
+        &mut tx,
+        &account,
+        &request.challenge,
+        &request.signature,
     )
-    .bind(request.challenge_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| invalid("unknown challenge; ask for a new one"))?;
-    if challenge.wallet_address != request.wallet_address.to_string() {
-        return Err(invalid("this challenge was issued for another wallet"));
-    }
-    if challenge.used_at.is_some() {
-        return Err(invalid(
-            "this challenge has already been used; ask for a new one",
-        ));
-    }
-    if challenge.expires_at <= OffsetDateTime::now_utc() {
-        return Err(invalid("this challenge has expired; ask for a new one"));
-    }
-    // Any attempt uses the challenge up, whether or not the signature is good.
-    sqlx::query("UPDATE wallet_challenges SET used_at = now() WHERE id = $1")
-        .bind(request.challenge_id)
-        .execute(&mut *tx)
-        .await?;
-    match wallet::verify(&request.wallet_address, &challenge.message, &signature) {
-        Ok(()) => {}
-        Err(SignatureError::Mismatch | SignatureError::Malformed) => {
-            tx.commit().await?;
-            return Err(ApiError::unauthorized(
-                ErrorCode::InvalidSignature,
-                "the signature was not made by this wallet's key for this challenge",
-            ));
-        }
-    }
-    let player: PlayerRow = sqlx::query_as(&format!(
-        "UPDATE players SET verified_at = coalesce(verified_at, now()) WHERE id = $1 \
-         RETURNING {PLAYER_COLUMNS}"
-    ))
-    .bind(challenge.player_id)
-    .fetch_one(&mut *tx)
     .await?;
+    let mut tx = tx.expect("prove keeps the transaction on success");
+    // No account: rolled back, so the same signed challenge can create one.
+    let player = players::by_wallet(&mut *tx, &account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no account uses this wallet yet; sign up first"))?;
+    let auth = start_session(&state, &mut tx, &player).await?;
     tx.commit().await?;
-    tracing::info!(player_id = %player.id, "wallet ownership verified");
-    state.metrics.verification();
-    Ok(Json(signed_in(&state, &player)?))
+    tracing::info!(player_id = %player.id, "player signed in");
+    state.metrics.sign_in();
+    Ok(Json(auth))
+}
+
+/// `POST /api/auth/sign-out`: ends the caller's session; its token is refused from now on.
+/// 204.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    caller: AuthenticatedPlayer,
+) -> ApiResult<StatusCode> {
+    sessions::end(&state.db, caller.session_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/auth/sign-out-everywhere`: ends every session of the caller, this one
+/// included. 204.
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    caller: AuthenticatedPlayer,
+) -> ApiResult<StatusCode> {
+    let ended = sessions::end_all(&state.db, caller.player_id).await?;
+    tracing::info!(player_id = %caller.player_id, ended, "signed out everywhere");
+    Ok(StatusCode::NO_CONTENT)
 }

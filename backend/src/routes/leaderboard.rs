@@ -26,7 +26,6 @@ struct EntryRow {
     rank: i64,
     username: String,
     wallet_address: String,
-    verified: bool,
     #[sqlx(flatten)]
     standing: StandingRow,
     latest_match_id: Option<uuid::Uuid>,
@@ -58,7 +57,7 @@ pub async fn page(
          FROM (SELECT rank() OVER (ORDER BY s.points DESC, s.wins DESC, \
                       s.goal_difference DESC, s.goals_for DESC) AS rank, \
                       s.player_id, p.username, p.wallet_address, \
-                      p.verified_at IS NOT NULL AS verified, {STANDING_COLUMNS} \
+                      {STANDING_COLUMNS} \
                FROM standings s JOIN players p ON p.id = s.player_id \
                ORDER BY s.points DESC, s.wins DESC, s.goal_difference DESC, \
                         s.goals_for DESC, s.player_id \
@@ -79,7 +78,6 @@ pub async fn page(
                 rank: row.rank,
                 username: parse_username(&row.username)?,
                 wallet_address: parse_wallet(&row.wallet_address)?,
-                verified: row.verified,
                 standing: row.standing.into(),
                 latest_match_id: row.latest_match_id,
             })

@@ -422,7 +422,8 @@ pub async fn record(
                 m.duration_ticks, m.mode, m.difficulty, m.status, m.played_at, \
                 m.record_inputs, m.sim_version, p.username, p.wallet_address \
          FROM matches m JOIN players p ON p.id = m.player_id \
-         WHERE m.id = $1 AND m.status = 'verified' AND m.mode = 'vs_computer'",
+         WHERE m.id = $1 AND m.status = 'verified' AND m.mode = 'vs_computer' \
+               AND p.closed_at IS NULL",
     )
     .bind(match_id)
     .fetch_optional(&state.db)

@@ -18,6 +18,8 @@ pub fn api() -> Router<AppState> {
         .route("/auth/register", post(auth::register))
         .route("/auth/challenge", post(auth::challenge))
         .route("/auth/verify", post(auth::verify))
+        .route("/auth/sign-out", post(auth::sign_out))
+        .route("/auth/sign-out-everywhere", post(auth::sign_out_everywhere))
         .route("/me", get(players::me))
         .route("/players/{wallet_address}/stats", get(players::stats))
         .route("/matches", post(matches::start))

@@ -55,7 +55,6 @@ pub async fn stats(
     Ok(Json(PlayerStats {
         username: profile.username,
         wallet_address: profile.wallet_address,
-        verified: profile.verified,
         rank,
         standing: standing.map(Standing::from).unwrap_or_default(),
     }))

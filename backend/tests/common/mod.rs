@@ -5,15 +5,11 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use base64::Engine;
-use ed25519_dalek::{Signer, SigningKey};
 use http_body_util::BodyExt;
-use protocol::StellarAccountId;
 use protocol::record::MatchRecord;
 use protocol::{Difficulty, GameMode};
 use serde_json::{Value, json};
 use stellar_heads_backend::app;
-use stellar_heads_backend::auth::wallet::sep53_digest;
 use stellar_heads_backend::config::{Config, RateLimitConfig};
 use stellar_heads_backend::state::AppState;
 use stellar_heads_game::replay::{ReplayResult, play_scripted};
@@ -67,29 +63,8 @@ impl TestResponse {
     }
 }
 
-/// A Stellar keypair for tests.
-pub struct Wallet {
-    pub key: SigningKey,
-    pub account: StellarAccountId,
-}
-
-impl Wallet {
-    pub fn random() -> Self {
-        let key = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
-        let account = StellarAccountId::from_public_key(key.verifying_key().to_bytes());
-        Self { key, account }
-    }
-
-    pub fn address(&self) -> String {
-        self.account.to_string()
-    }
-
-    /// Signs `message` as a SEP-53 wallet does; base64.
-    pub fn sign(&self, message: &str) -> String {
-        base64::engine::general_purpose::STANDARD
-            .encode(self.key.sign(&sep53_digest(message)).to_bytes())
-    }
-}
+/// A Stellar key pair that signs like a wallet (shared with the load tests).
+pub use loadgen::Wallet;
 
 pub struct Player {
     pub token: String,
@@ -104,11 +79,22 @@ impl TestApp {
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let database = pg_harness::fresh_database().await.expect("test database");
+        Self::spawn_on(&database.url, adjust).await
+    }
+
+    /// Another server on the database of `self` (as after a restart or on a second node).
+    pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_on(&self.database_url, adjust).await
+    }
+
+    /// A server on an existing database; `jwt_secret_file` holds [`SECRET`] unless `adjust`
+    /// changes it.
+    pub async fn spawn_on(database_url: &str, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let secret_file = dir.path().join("jwt-secret");
         std::fs::write(&secret_file, SECRET).unwrap();
         let mut config = Config {
-            database_url: Some(database.url.clone()),
+            database_url: Some(database_url.to_owned()),
             jwt_secret_file: Some(secret_file),
             // Tests that are not about rate limits would all share one budget (requests sent
             // straight to the router have no peer address); the limiter's tests enable it.
@@ -125,7 +111,7 @@ impl TestApp {
             router,
             state,
             config,
-            database_url: database.url,
+            database_url: database_url.to_owned(),
             _dir: dir,
         }
     }
@@ -169,15 +155,10 @@ impl TestApp {
         self.call(Method::POST, path, Some(body), token).await
     }
 
+    /// Signs up `username` with a fresh wallet (challenge, signature, register).
     pub async fn register(&self, username: &str) -> Player {
         let wallet = Wallet::random();
-        let response = self
-            .post(
-                "/api/auth/register",
-                json!({"username": username, "wallet_address": wallet.address()}),
-                None,
-            )
-            .await;
+        let response = self.sign_up(username, &wallet).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
         let token = response.json()["token"].as_str().unwrap().to_owned();
         Player {
@@ -187,7 +168,31 @@ impl TestApp {
         }
     }
 
-    /// Asks for a challenge for `wallet`; returns (challenge_id, message).
+    /// The whole sign-up of `username` for `wallet`; returns the register response.
+    pub async fn sign_up(&self, username: &str, wallet: &Wallet) -> TestResponse {
+        let (challenge, message) = self.challenge(wallet).await;
+        self.register_with(username, wallet, &challenge, &wallet.sign(&message))
+            .await
+    }
+
+    /// `POST /api/auth/register` with a given challenge and signature.
+    pub async fn register_with(
+        &self,
+        username: &str,
+        wallet: &Wallet,
+        challenge: &str,
+        signature: &str,
+    ) -> TestResponse {
+        let body = json!({
+            "username": username,
+            "wallet_address": wallet.address(),
+            "challenge": challenge,
+            "signature": signature,
+        });
+        self.post("/api/auth/register", body, None).await
+    }
+
+    /// Asks for a challenge for `wallet`; returns (challenge, message).
     pub async fn challenge(&self, wallet: &Wallet) -> (String, String) {
         let response = self
             .post(
@@ -199,26 +204,26 @@ impl TestApp {
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
         let body = response.json();
         (
-            body["challenge_id"].as_str().unwrap().to_owned(),
+            body["challenge"].as_str().unwrap().to_owned(),
             body["message"].as_str().unwrap().to_owned(),
         )
     }
 
-    /// Sends a signed challenge to `/api/auth/verify`.
+    /// Sends a signed challenge to `/api/auth/verify` (sign-in).
     pub async fn verify(
         &self,
-        challenge_id: &str,
+        challenge: &str,
         wallet_address: &str,
         signature: &str,
     ) -> TestResponse {
-        let body = json!({"challenge_id": challenge_id, "wallet_address": wallet_address, "signature": signature});
+        let body = json!({"challenge": challenge, "wallet_address": wallet_address, "signature": signature});
         self.post("/api/auth/verify", body, None).await
     }
 
-    /// The whole proof of ownership for `wallet`; returns the verify response.
+    /// The whole sign-in of `wallet`; returns the verify response.
     pub async fn prove(&self, wallet: &Wallet) -> TestResponse {
-        let (challenge_id, message) = self.challenge(wallet).await;
-        self.verify(&challenge_id, &wallet.address(), &wallet.sign(&message))
+        let (challenge, message) = self.challenge(wallet).await;
+        self.verify(&challenge, &wallet.address(), &wallet.sign(&message))
             .await
     }
 

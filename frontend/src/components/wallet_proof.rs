@@ -1,8 +1,10 @@
-//! Proving a wallet is yours: the server's single-use message, signed with the wallet's key
-//! (by Freighter where installed, or by any SEP-53 wallet and pasted here).
+//! Proving a wallet is yours, to sign up or to sign in: the server's single-use message,
+//! signed with the wallet's key (by Freighter where installed, or by any SEP-53 wallet and
+//! pasted here).
 
 use protocol::account::StellarAccountId;
-use protocol::api::{AuthResponse, ChallengeResponse, VerifyRequest};
+use protocol::api::{AuthResponse, ChallengeResponse, RegisterRequest, VerifyRequest};
+use protocol::username::Username;
 use protocol::error::ErrorCode;
 use web_sys::HtmlTextAreaElement;
 use yew::platform::spawn_local;
@@ -14,11 +16,25 @@ use crate::components::notice::{Notice, Tone};
 use crate::route::Route;
 use crate::wallet::{self, WalletError};
 
+/// What the signature is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProofPurpose {
+    /// Signing into the wallet's account.
+    SignIn,
+    /// Creating the wallet's account under this name.
+    SignUp(Username),
+}
+
 #[derive(Debug, Properties, PartialEq)]
 pub struct WalletProofProps {
     pub address: StellarAccountId,
+    pub purpose: ProofPurpose,
     /// Called with the new session once the server accepted the signature.
     pub on_verified: Callback<AuthResponse>,
+    /// Called with a refusal the page shows itself (a name that is taken, say), instead of
+    /// showing it here.
+    #[prop_or_default]
+    pub on_refused: Option<Callback<ApiError>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,38 +82,69 @@ pub fn wallet_proof(props: &WalletProofProps) -> Html {
             busy.clone(),
             generation.clone(),
         );
-        let on_verified = props.on_verified.clone();
+        let (on_verified, on_refused, purpose) = (
+            props.on_verified.clone(),
+            props.on_refused.clone(),
+            props.purpose.clone(),
+        );
         Callback::from(move |signature: String| {
             let Some(issued) = (*challenge).clone() else {
                 return;
             };
-            let (problem, busy, generation, on_verified) = (
+            let (problem, busy, generation, on_verified, on_refused, purpose) = (
                 problem.clone(),
                 busy.clone(),
                 generation.clone(),
                 on_verified.clone(),
+                on_refused.clone(),
+                purpose.clone(),
             );
             busy.set(true);
             spawn_local(async move {
-                let request = VerifyRequest {
-                    challenge_id: issued.challenge_id,
-                    wallet_address: issued.wallet_address,
-                    signature,
+                let answer = match purpose {
+                    ProofPurpose::SignIn => {
+                        api::verify(&VerifyRequest {
+                            wallet_address: issued.wallet_address,
+                            challenge: issued.challenge,
+                            signature,
+                        })
+                        .await
+                    }
+                    ProofPurpose::SignUp(username) => {
+                        api::register(&RegisterRequest {
+                            username,
+                            wallet_address: issued.wallet_address,
+                            challenge: issued.challenge,
+                            signature,
+                        })
+                        .await
+                    }
                 };
-                match api::verify(&request).await {
+                match answer {
                     Ok(auth) => {
                         problem.set(None);
                         on_verified.emit(auth);
                     }
                     Err(error) => {
-                        // Any attempt uses the message up: get the next one ready.
+                        // A bad signature uses the message up, and a used or expired one
+                        // is no good: get the next one ready.
                         if matches!(
                             error.code(),
                             Some(ErrorCode::InvalidSignature | ErrorCode::InvalidChallenge)
                         ) {
                             generation.set(*generation + 1);
                         }
-                        problem.set(Some(Problem::Api(error)));
+                        match on_refused {
+                            Some(on_refused)
+                                if matches!(
+                                    error.code(),
+                                    Some(ErrorCode::UsernameTaken | ErrorCode::ValidationFailed)
+                                ) =>
+                            {
+                                on_refused.emit(error)
+                            }
+                            _ => problem.set(Some(Problem::Api(error))),
+                        }
                     }
                 }
                 busy.set(false);
@@ -155,13 +202,10 @@ pub fn wallet_proof(props: &WalletProofProps) -> Html {
 
     let problem_view = match &*problem {
         None => Html::default(),
-        Some(Problem::Api(error)) if error.code() == Some(ErrorCode::NotFound) => html! {
-            <Notice tone={Tone::Error}>
-                { "No account uses this wallet yet. " }
-                <Link<Route> to={Route::SignUp}>{ "Create one" }</Link<Route>>
-                { " first." }
-            </Notice>
-        },
+        Some(Problem::Api(error)) if error.code() == Some(ErrorCode::NotFound) => no_account(),
+        Some(Problem::Api(error)) if error.code() == Some(ErrorCode::WalletTaken) => {
+            has_account()
+        }
         Some(Problem::Api(error)) => {
             html! { <Notice tone={Tone::Error}>{ error.message() }</Notice> }
         }
@@ -181,6 +225,13 @@ pub fn wallet_proof(props: &WalletProofProps) -> Html {
             </div>
         };
     };
+
+    // Say so before the player signs anything in vain.
+    match (&props.purpose, issued.registered) {
+        (ProofPurpose::SignIn, false) => return no_account(),
+        (ProofPurpose::SignUp(_), true) => return has_account(),
+        _ => {}
+    }
 
     let freighter_view = match *freighter {
         None => {
@@ -213,9 +264,29 @@ pub fn wallet_proof(props: &WalletProofProps) -> Html {
                 <form onsubmit={on_paste_submit}>
                     <label for="signature">{ "Signature (SEP-53, base64)" }</label>
                     <textarea id="signature" class="mono" rows="3" value={(*pasted).clone()} oninput={on_paste_input} />
-                    <button class="button" type="submit" id="submit-signature" disabled={*busy}>{ "Verify signature" }</button>
+                    <button class="button" type="submit" id="submit-signature" disabled={*busy}>{ "Send signature" }</button>
                 </form>
             </details>
         </div>
+    }
+}
+
+fn no_account() -> Html {
+    html! {
+        <Notice tone={Tone::Error}>
+            <span id="no-account">{ "No account uses this wallet yet. " }</span>
+            <Link<Route> to={Route::SignUp}>{ "Create one" }</Link<Route>>
+            { " first." }
+        </Notice>
+    }
+}
+
+fn has_account() -> Html {
+    html! {
+        <Notice tone={Tone::Error}>
+            <span id="has-account">{ "This wallet already has an account. " }</span>
+            <Link<Route> to={Route::SignIn}>{ "Sign in with it" }</Link<Route>>
+            { " instead." }
+        </Notice>
     }
 }

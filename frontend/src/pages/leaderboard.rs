@@ -19,7 +19,7 @@ pub struct LeaderboardTableProps {
     pub me: Option<StellarAccountId>,
 }
 
-/// Ranked players; verified wallets are marked.
+/// Ranked players (every account has proved its wallet).
 #[function_component(LeaderboardTable)]
 pub fn leaderboard_table(props: &LeaderboardTableProps) -> Html {
     let rows = props.entries.iter().map(|entry| {
@@ -30,9 +30,6 @@ pub fn leaderboard_table(props: &LeaderboardTableProps) -> Html {
                 <td class="rank">{ entry.rank }</td>
                 <td class="player">
                     <span class="name">{ entry.username.to_string() }</span>
-                    if entry.verified {
-                        <span class="badge verified" title="Wallet verified" aria-label="verified wallet">{ "✓" }</span>
-                    }
                     <span class="address mono" title={entry.wallet_address.to_string()}>{ format::short_address(&entry.wallet_address) }</span>
                 </td>
                 <td>{ s.played }</td>

@@ -7,5 +7,4 @@ pub mod not_found;
 pub mod play;
 pub mod sign_in;
 pub mod sign_up;
-pub mod verify;
 pub mod watch;

@@ -299,9 +299,6 @@ fn play_as(props: &PlayAsProps) -> Html {
             <section class="card narrow" id="choose-mode">
                 { recovered }
                 <h1>{ format!("Ready, {}?", player.username) }</h1>
-                if !player.verified {
-                    <p class="muted small">{ "Tip: " }<Link<Route> to={Route::Verify}>{ "verify your wallet" }</Link<Route>>{ " to get the ✓ on the leaderboard." }</p>
-                }
                 <h2>{ "Choose your opponent" }</h2>
                 <ul class="modes">{ for options }</ul>
             </section>

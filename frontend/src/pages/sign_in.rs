@@ -4,7 +4,7 @@ use yew_router::prelude::*;
 
 use crate::components::field::TextField;
 use crate::components::notice::{Notice, Tone};
-use crate::components::wallet_proof::WalletProof;
+use crate::components::wallet_proof::{ProofPurpose, WalletProof};
 use crate::format;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
@@ -75,7 +75,7 @@ pub fn sign_in() -> Html {
                 }
             </form>
             if let Some(address) = &*proving {
-                <WalletProof address={*address} {on_verified} />
+                <WalletProof address={*address} purpose={ProofPurpose::SignIn} {on_verified} />
             }
             <p class="muted small">{ "New here? " }<Link<Route> to={Route::SignUp}>{ "Create an account" }</Link<Route>></p>
         </section>

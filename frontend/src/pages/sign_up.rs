@@ -1,14 +1,13 @@
 use protocol::account::StellarAccountId;
-use protocol::api::RegisterRequest;
 use protocol::error::ErrorCode;
 use protocol::username::Username;
-use yew::platform::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::components::field::TextField;
 use crate::components::notice::{Notice, Tone};
+use crate::components::wallet_proof::{ProofPurpose, WalletProof};
 use crate::format;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
@@ -33,14 +32,18 @@ impl SignUpForm {
             .map(|e| format::sentence(&e))
     }
 
-    pub fn request(&self) -> Option<RegisterRequest> {
-        Some(RegisterRequest {
-            username: Username::parse(self.username.trim()).ok()?,
-            wallet_address: StellarAccountId::parse(self.wallet_address.trim()).ok()?,
-        })
+    /// The name and address, once both are valid.
+    pub fn parsed(&self) -> Option<(Username, StellarAccountId)> {
+        Some((
+            Username::parse(self.username.trim()).ok()?,
+            StellarAccountId::parse(self.wallet_address.trim()).ok()?,
+        ))
     }
 }
 
+/// Signing up is proving the wallet: the account is created only for a signature by the
+/// address's key over the server's one-time message, so nobody can take an address that is
+/// not theirs.
 #[function_component(SignUp)]
 pub fn sign_up() -> Html {
     let session = use_session();
@@ -49,52 +52,44 @@ pub fn sign_up() -> Html {
     // Errors show once a field has been typed in, or after a submit attempt.
     let submitted = use_state(|| false);
     let server_error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
+    // The name and address being proved, once the form is sent.
+    let proving = use_state(|| None::<(Username, StellarAccountId)>);
 
-    if session.session.is_some() && !*busy {
+    if session.session.is_some() {
         return html! { <Redirect<Route> to={Route::Play} /> };
     }
 
     let set = |update: fn(&mut SignUpForm, String)| {
-        let (form, server_error) = (form.clone(), server_error.clone());
+        let (form, server_error, proving) = (form.clone(), server_error.clone(), proving.clone());
         Callback::from(move |value: String| {
             let mut next = (*form).clone();
             update(&mut next, value);
             form.set(next);
             server_error.set(None);
+            proving.set(None);
         })
     };
     let onsubmit = {
-        let (form, submitted, server_error, busy, session) = (
-            form.clone(),
-            submitted.clone(),
-            server_error.clone(),
-            busy.clone(),
-            session.clone(),
-        );
+        let (form, submitted, proving) = (form.clone(), submitted.clone(), proving.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             submitted.set(true);
-            let Some(request) = form.request() else {
-                return;
-            };
-            let (server_error, busy, session, navigator) = (
-                server_error.clone(),
-                busy.clone(),
-                session.clone(),
-                navigator.clone(),
-            );
-            busy.set(true);
-            spawn_local(async move {
-                match api::register(&request).await {
-                    Ok(auth) => {
-                        session.dispatch(SessionAction::SignedIn(auth));
-                        navigator.push(&Route::Play);
-                    }
-                    Err(error) => server_error.set(Some(error)),
-                }
-                busy.set(false);
-            });
+            proving.set(form.parsed());
+        })
+    };
+    let on_verified = {
+        let session = session.clone();
+        Callback::from(move |auth| {
+            session.dispatch(SessionAction::SignedIn(auth));
+            navigator.push(&Route::Play);
+        })
+    };
+    // A name taken meanwhile: back to the form, the error at the name.
+    let on_refused = {
+        let (server_error, proving) = (server_error.clone(), proving.clone());
+        Callback::from(move |error: ApiError| {
+            server_error.set(Some(error));
+            proving.set(None);
         })
     };
 
@@ -118,7 +113,7 @@ pub fn sign_up() -> Html {
     html! {
         <section class="card narrow" id="sign-up">
             <h1>{ "Create your account" }</h1>
-            <p class="muted">{ "Pick a name for the leaderboard and give the Stellar address (G…) your account is tied to. You can prove you hold it later to get the verified mark." }</p>
+            <p class="muted">{ "Pick a name for the leaderboard and give the Stellar address (G…) your account is tied to. Then sign a one-time message with that wallet: only the holder of an address can create its account." }</p>
             if let Some(error) = form_error {
                 <Notice tone={Tone::Error}>{ error.message() }</Notice>
             }
@@ -131,15 +126,14 @@ pub fn sign_up() -> Html {
                     on_input={set(|f, v| f.wallet_address = v)} error={wallet_error}
                     hint={AttrValue::from("Your public key: 56 characters starting with G. Never your secret key (S…).")}
                     autocomplete="off" placeholder="G…" monospace=true />
-                if server_error.as_ref().and_then(ApiError::code) == Some(ErrorCode::WalletTaken) {
-                    <p class="field-hint">
-                        { "Is it yours? " }<Link<Route> to={Route::SignIn}>{ "Sign in with your wallet" }</Link<Route>>{ " instead." }
-                    </p>
+                if proving.is_none() {
+                    <button class="button primary" type="submit" id="create-account">{ "Continue" }</button>
                 }
-                <button class="button primary" type="submit" id="create-account" disabled={*busy}>
-                    { if *busy { "Creating…" } else { "Create account" } }
-                </button>
             </form>
+            if let Some((username, address)) = &*proving {
+                <WalletProof address={*address} purpose={ProofPurpose::SignUp(username.clone())}
+                    {on_verified} on_refused={Some(on_refused)} />
+            }
             <p class="muted small">{ "Already playing? " }<Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>></p>
         </section>
     }
@@ -162,14 +156,14 @@ mod tests {
     const ADDRESS: &str = "GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ";
 
     #[test]
-    fn a_valid_form_makes_a_request() {
+    fn a_valid_form_parses() {
         let form = SignUpForm {
             username: " ada ".into(),
             wallet_address: ADDRESS.into(),
         };
         assert_eq!(form.username_error(), None);
         assert_eq!(form.wallet_error(), None);
-        assert_eq!(form.request().unwrap().username.as_str(), "ada");
+        assert_eq!(form.parsed().unwrap().0.as_str(), "ada");
     }
 
     #[test]
@@ -184,7 +178,7 @@ mod tests {
                 .starts_with("The name is too short")
         );
         assert!(form.wallet_error().unwrap().contains("checksum"));
-        assert_eq!(form.request(), None);
+        assert_eq!(form.parsed(), None);
         let secret = SignUpForm {
             username: "ada".into(),
             wallet_address: format!("S{}", &ADDRESS[1..]),
