@@ -20,7 +20,9 @@ pub const PROTOCOL_VERSION: u32 = 2;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlayerIdentity {
     pub username: Username,
-    pub wallet_address: StellarAccountId,
+    /// Absent for a practice match without an account.
+    #[serde(default)]
+    pub wallet_address: Option<StellarAccountId>,
 }
 
 /// Page -> game.

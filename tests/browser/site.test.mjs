@@ -30,15 +30,64 @@ function uniqueName(prefix) {
   return `${prefix}_${process.pid % 10000}_${++names}`;
 }
 
-async function signUp(page, username, address) {
+/// Signs up on the page as a player without a wallet extension does: the server's message is
+/// signed elsewhere (here, with the test key) and the signature pasted.
+async function signUp(page, username, key) {
   await page.goto(`${baseUrl()}/signup`);
   await page.fill("#username", username);
-  await page.fill("#wallet_address", address);
+  await page.fill("#wallet_address", key.address);
   await page.click("#create-account");
+  await page.waitForSelector("#challenge-message");
+  await page.waitForSelector("#no-wallet");
+  const message = await page.inputValue("#challenge-message");
+  await page.fill("#signature", key.signMessage(message));
+  await page.click("#submit-signature");
   await page.waitForURL(`${baseUrl()}/play`);
 }
 
-test("a player signs up, verifies the wallet, plays a match and finds it stored and ranked", { timeout: 600_000 }, async () => {
+/// Signs up through the API (challenge, signature, register); the session's token.
+async function apiSignUp(page, username, key) {
+  const challenge = await page.request.post(`${baseUrl()}/api/auth/challenge`, {
+    data: { wallet_address: key.address },
+  });
+  assert.equal(challenge.status(), 201, await challenge.text());
+  const issued = await challenge.json();
+  const auth = await page.request.post(`${baseUrl()}/api/auth/register`, {
+    data: {
+      username,
+      wallet_address: key.address,
+      challenge: issued.challenge,
+      signature: key.signMessage(issued.message),
+    },
+  });
+  assert.equal(auth.status(), 201, await auth.text());
+  return (await auth.json()).token;
+}
+
+/// Stands in for the Freighter extension's content script, answering @stellar/freighter-api's
+/// window messages; the key stays in the test (exposed as a function). Returns nothing; the
+/// requests it saw are in `window.freighterRequests`.
+async function installFreighter(page, key) {
+  await page.exposeFunction("testWalletSign", (message) => key.signMessage(message));
+  await page.addInitScript((address) => {
+    window.freighterRequests = [];
+    window.addEventListener("message", async (event) => {
+      const request = event.data;
+      if (event.source !== window || request?.source !== "FREIGHTER_EXTERNAL_MSG_REQUEST") return;
+      window.freighterRequests.push(request.type);
+      const answer = { source: "FREIGHTER_EXTERNAL_MSG_RESPONSE", messagedId: request.messageId };
+      if (request.type === "REQUEST_CONNECTION_STATUS") answer.isConnected = true;
+      if (request.type === "REQUEST_ALLOWED_STATUS") answer.isAllowed = true;
+      if (request.type === "SUBMIT_BLOB") {
+        answer.signedBlob = await window.testWalletSign(request.blob);
+        answer.signerAddress = request.accountToSign ?? address;
+      }
+      window.postMessage(answer, window.location.origin);
+    });
+  }, key.address);
+}
+
+test("a player signs up with a pasted signature, plays a match and finds it stored and ranked", { timeout: 600_000 }, async () => {
   const page = await newPage();
   const key = newTestKey();
   const username = uniqueName("striker");
@@ -47,22 +96,28 @@ test("a player signs up, verifies the wallet, plays a match and finds it stored 
   await page.waitForSelector("text=Big heads. One ball. Five goals.");
   await screenshot(page, "site-home");
 
-  await signUp(page, username, key.address);
-  assert.equal(await page.textContent("#signed-in-as"), username);
-
-  // Verify: no extension in this browser, so sign the server's message with the test key and
-  // paste the signature, as a player with another SEP-53 wallet would.
-  await page.click("text=verify wallet");
-  await page.waitForSelector("#challenge-message");
+  // No extension in this browser: the server's message is signed with the test key and the
+  // signature pasted, as a player with another SEP-53 wallet would.
+  await page.goto(`${baseUrl()}/signup`);
+  await page.fill("#username", username);
+  await page.fill("#wallet_address", key.address);
+  await page.click("#create-account");
   await page.waitForSelector("#no-wallet");
   const message = await page.inputValue("#challenge-message");
-  assert.match(message, /Stellar Heads/);
-  await screenshot(page, "site-verify-challenge");
-  await page.fill("#signature", key.signMessage(message));
+  assert.match(message, /^Stellar Heads asks you to prove/);
+  assert.ok(message.includes(key.address));
+  await screenshot(page, "site-signup-challenge");
+  // A signature by another key creates nothing, and the page says why.
+  await page.fill("#signature", newTestKey().signMessage(message));
   await page.click("#submit-signature");
-  await page.waitForSelector("#verified");
-  assert.match(await page.textContent(".account .badge.verified"), /verified/);
-  await screenshot(page, "site-verify");
+  await page.waitForSelector("text=the signature was not made by this wallet's key");
+  assert.equal(new URL(page.url()).pathname, "/signup");
+  // The used message was replaced by a fresh one: sign that.
+  await page.waitForFunction((old) => document.querySelector("#challenge-message")?.value !== old, message);
+  await page.fill("#signature", key.signMessage(await page.inputValue("#challenge-message")));
+  await page.click("#submit-signature");
+  await page.waitForURL(`${baseUrl()}/play`);
+  assert.equal(await page.textContent("#signed-in-as"), username);
 
   // Play a real match against the hard computer, standing still: it ends 0-5.
   await page.click("nav >> text=Play");
@@ -95,7 +150,7 @@ test("a player signs up, verifies the wallet, plays a match and finds it stored 
   await page.click("nav >> text=Leaderboard");
   const row = page.locator(`#leaderboard tr[data-wallet="${key.address}"]`);
   await row.waitFor();
-  assert.match(await row.textContent(), new RegExp(`${username}✓`));
+  assert.match(await row.textContent(), new RegExp(username));
   assert.equal(await row.getAttribute("class"), "me");
   await screenshot(page, "site-leaderboard");
 
@@ -133,6 +188,35 @@ test("a player signs up, verifies the wallet, plays a match and finds it stored 
   await page.context().close();
 });
 
+test("anyone can practise without an account; nothing is stored", { timeout: 600_000 }, async () => {
+  const page = await newPage();
+  const apiCalls = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/api/matches") || path.startsWith("/api/auth")) apiCalls.push(path);
+  });
+  await page.goto(`${baseUrl()}/`);
+  await page.click("a.practice");
+  await page.waitForURL(`${baseUrl()}/play`);
+  assert.match(await page.textContent("#practice-notice"), /nothing is stored/);
+  assert.equal(await page.textContent("#mode-hard .muted"), "practice");
+  await page.click("#mode-hard");
+  await page.waitForSelector("#game-status:has-text('Click the game')", { timeout: 240_000 });
+  assert.equal(await page.locator("#forfeit-warning").count(), 0, "practice is never forfeited");
+  await page.waitForTimeout(1000);
+  await page.click("#game");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#save-status:has-text('practice match')", { timeout: 480_000 });
+  assert.match(await page.textContent("#match-result .result-line"), /^Loss 0 – 5$/);
+  assert.equal(await page.textContent("#scoreboard span"), "Guest");
+  await screenshot(page, "site-practice");
+  assert.deepEqual(apiCalls, [], "a practice match never reaches the server");
+  await page.click("a.sign-up-to-rank");
+  await page.waitForURL(`${baseUrl()}/signup`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("invalid addresses are refused on the page with the reason", { timeout: 60_000 }, async () => {
   const page = await newPage();
   const { address } = newTestKey();
@@ -164,7 +248,7 @@ test("invalid addresses are refused on the page with the reason", { timeout: 60_
 test("a rejected or expired token sends the player to sign-in with a message", { timeout: 60_000 }, async () => {
   const page = await newPage();
   const key = newTestKey();
-  await signUp(page, uniqueName("keeper"), key.address);
+  await signUp(page, uniqueName("keeper"), key);
   // The stored token is tampered with (as if the server's key had changed).
   await page.evaluate(() => {
     const session = JSON.parse(localStorage.getItem("stellar-heads.session"));
@@ -178,7 +262,7 @@ test("a rejected or expired token sends the player to sign-in with a message", {
   await screenshot(page, "site-session-ended");
 
   // An expired session is dropped when the site loads, with the same message.
-  await signUp(page, uniqueName("libero"), newTestKey().address);
+  await signUp(page, uniqueName("libero"), newTestKey());
   await page.evaluate(() => {
     const session = JSON.parse(localStorage.getItem("stellar-heads.session"));
     session.expires_at = "2020-01-01T00:00:00Z";
@@ -191,34 +275,36 @@ test("a rejected or expired token sends the player to sign-in with a message", {
   await page.context().close();
 });
 
-test("sign-in with the Freighter extension goes through Freighter's own library", { timeout: 60_000 }, async () => {
+test("with the Freighter extension, sign-up and sign-in go through Freighter's own library", { timeout: 60_000 }, async () => {
   const page = await newPage();
   const key = newTestKey();
   const username = uniqueName("winger");
-  const registered = await page.request.post(`${baseUrl()}/api/auth/register`, {
-    data: { username, wallet_address: key.address },
-  });
-  assert.equal(registered.status(), 201);
+  await installFreighter(page, key);
 
-  // Stands in for the extension's content script, answering @stellar/freighter-api's window
-  // messages; the key stays in the test (exposed as a function).
-  await page.exposeFunction("testWalletSign", (message) => key.signMessage(message));
-  await page.addInitScript((address) => {
-    window.freighterRequests = [];
-    window.addEventListener("message", async (event) => {
-      const request = event.data;
-      if (event.source !== window || request?.source !== "FREIGHTER_EXTERNAL_MSG_REQUEST") return;
-      window.freighterRequests.push(request.type);
-      const answer = { source: "FREIGHTER_EXTERNAL_MSG_RESPONSE", messagedId: request.messageId };
-      if (request.type === "REQUEST_CONNECTION_STATUS") answer.isConnected = true;
-      if (request.type === "REQUEST_ALLOWED_STATUS") answer.isAllowed = true;
-      if (request.type === "SUBMIT_BLOB") {
-        answer.signedBlob = await window.testWalletSign(request.blob);
-        answer.signerAddress = request.accountToSign ?? address;
-      }
-      window.postMessage(answer, window.location.origin);
-    });
-  }, key.address);
+  await page.goto(`${baseUrl()}/signup`);
+  await page.fill("#username", username);
+  await page.fill("#wallet_address", key.address);
+  await page.click("#create-account");
+  await page.click("#sign-freighter");
+  await page.waitForURL(`${baseUrl()}/play`);
+  assert.equal(await page.textContent("#signed-in-as"), username);
+  assert.ok((await page.evaluate(() => window.freighterRequests)).includes("SUBMIT_BLOB"));
+
+  // Signing out ends the session on the server too: a copy of the token is refused.
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem("stellar-heads.session")).token);
+  await page.click("#sign-out");
+  await page.waitForURL(`${baseUrl()}/signin`);
+  await page.waitForFunction(async (token) => {
+    const answer = await fetch("/api/me", { headers: { authorization: `Bearer ${token}` } });
+    return answer.status === 401 && (await answer.json()).code === "session_ended";
+  }, token);
+
+  // Signing up again with the same wallet is refused before anything is signed.
+  await page.goto(`${baseUrl()}/signup`);
+  await page.fill("#username", uniqueName("again"));
+  await page.fill("#wallet_address", key.address);
+  await page.click("#create-account");
+  await page.waitForSelector("#has-account");
 
   await page.goto(`${baseUrl()}/signin`);
   await page.fill("#wallet_address", key.address);
@@ -226,14 +312,42 @@ test("sign-in with the Freighter extension goes through Freighter's own library"
   await page.click("#sign-freighter");
   await page.waitForURL(`${baseUrl()}/play`);
   assert.equal(await page.textContent("#signed-in-as"), username);
-  assert.ok((await page.evaluate(() => window.freighterRequests)).includes("SUBMIT_BLOB"));
+  assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+test("signing out everywhere ends the sessions on other devices at once", { timeout: 60_000 }, async () => {
+  const laptop = await newPage();
+  const phone = await newPage();
+  const key = newTestKey();
+  const username = uniqueName("roamer");
+  await signUp(laptop, username, key);
+  await phone.goto(`${baseUrl()}/signin`);
+  await phone.fill("#wallet_address", key.address);
+  await phone.click("#continue");
+  await phone.waitForSelector("#no-wallet");
+  await phone.fill("#signature", key.signMessage(await phone.inputValue("#challenge-message")));
+  await phone.click("#submit-signature");
+  await phone.waitForURL(`${baseUrl()}/play`);
+
+  await laptop.click("nav >> text=My matches");
+  await laptop.click("#sign-out-everywhere");
+  await laptop.waitForURL(`${baseUrl()}/signin`);
+  assert.equal(await laptop.locator("#signed-in-as").count(), 0);
+  // The phone still thinks it is signed in, until it next asks the server.
+  await phone.click("nav >> text=My matches");
+  await phone.waitForURL(`${baseUrl()}/signin`);
+  assert.match(await phone.textContent("#session-notice"), /Your session has ended/);
+  assert.deepEqual(laptop.errors, []);
+  assert.deepEqual(phone.errors, []);
+  await laptop.context().close();
+  await phone.context().close();
 });
 
 test("the game page ignores messages that do not come from the game", { timeout: 300_000 }, async () => {
   const page = await newPage();
   const key = newTestKey();
-  await signUp(page, uniqueName("sweeper"), key.address);
+  await signUp(page, uniqueName("sweeper"), key);
 
   const forged = (left, right) =>
     JSON.stringify({ type: "goal", data: { scorer: "left", left, right } });
@@ -293,12 +407,7 @@ test("the leaderboard pages through its players, with the page in the address", 
   const genuine = JSON.parse(process.env.STELLAR_HEADS_GENUINE_MATCH);
   const started = [];
   for (let i = 0; i < 21; i++) {
-    const { address } = newTestKey();
-    const auth = await page.request.post(`${baseUrl()}/api/auth/register`, {
-      data: { username: uniqueName("ranked"), wallet_address: address },
-    });
-    assert.equal(auth.status(), 201, await auth.text());
-    const { token } = await auth.json();
+    const token = await apiSignUp(page, uniqueName("ranked"), newTestKey());
     const ticket = await page.request.post(`${baseUrl()}/api/matches`, {
       headers: { authorization: `Bearer ${token}` },
       data: { mode: genuine.mode },

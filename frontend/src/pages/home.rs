@@ -30,6 +30,7 @@ pub fn home() -> Html {
             <>
                 <Link<Route> to={Route::SignUp} classes="button primary large">{ "Create an account" }</Link<Route>>
                 <Link<Route> to={Route::SignIn} classes="button large">{ "Sign in with your wallet" }</Link<Route>>
+                <Link<Route> to={Route::Play} classes="button large practice">{ "Practice without an account" }</Link<Route>>
             </>
         }
     };

@@ -3,7 +3,7 @@
 use protocol::api::{MatchStatus, PlayerStats, StoredMatch};
 use yew::platform::spawn_local;
 use yew::prelude::*;
-use yew_router::prelude::Link;
+use yew_router::prelude::{Link, use_navigator};
 
 use crate::api::{self, ApiError};
 use crate::components::notice::{Notice, Tone};
@@ -36,6 +36,7 @@ fn matches_of(props: &MatchesOfProps) -> Html {
     let stats = use_state(|| None::<PlayerStats>);
     let error = use_state(|| None::<ApiError>);
     let loading = use_state(|| false);
+    let navigator = use_navigator();
 
     // Loads the page after `cursor` (the first page when `None`) and appends it.
     let load = {
@@ -135,6 +136,35 @@ fn matches_of(props: &MatchesOfProps) -> Html {
         let (load, cursor) = (load.clone(), history.next_cursor.clone());
         Callback::from(move |_: MouseEvent| load.emit(cursor.clone()))
     };
+    // Ends every session of the account, this one included: for a lost phone or a shared
+    // computer left signed in.
+    let sign_out_everywhere = {
+        let (session, error) = (session.clone(), error.clone());
+        let token = props.session.token.clone();
+        let navigator = navigator.clone();
+        Callback::from(move |_: MouseEvent| {
+            let (session, error, token, navigator) = (
+                session.clone(),
+                error.clone(),
+                token.clone(),
+                navigator.clone(),
+            );
+            spawn_local(async move {
+                match api::sign_out_everywhere(&token).await {
+                    Ok(()) => {
+                        session.dispatch(SessionAction::SignedOut);
+                        if let Some(navigator) = navigator {
+                            navigator.push(&Route::SignIn);
+                        }
+                    }
+                    Err(failed) if failed.is_session_rejected() => {
+                        session.dispatch(SessionAction::Rejected(SESSION_ENDED.into()));
+                    }
+                    Err(failed) => error.set(Some(failed)),
+                }
+            });
+        })
+    };
     html! {
         <section class="card wide" id="my-matches">
             <h1>{ "My matches" }</h1>
@@ -164,6 +194,11 @@ fn matches_of(props: &MatchesOfProps) -> Html {
             } else if history.next_cursor.is_some() {
                 <button class="button" id="older-matches" onclick={more}>{ "Older matches" }</button>
             }
+            <div class="account-actions">
+                <h2>{ "Your sessions" }</h2>
+                <p class="muted small">{ "Signed in on a device you no longer have? End every session of this account, here and everywhere else." }</p>
+                <button class="button" id="sign-out-everywhere" onclick={sign_out_everywhere}>{ "Sign out everywhere" }</button>
+            </div>
         </section>
     }
 }

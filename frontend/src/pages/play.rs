@@ -1,5 +1,6 @@
 //! The game page: the game in an iframe, told who plays and how, and every finished match
-//! stored through the API (kept on the device until it is).
+//! stored through the API (kept on the device until it is). Without an account it is a
+//! practice ground: the same game, nothing stored, and an offer to sign up to be ranked.
 
 use std::rc::Rc;
 
@@ -10,12 +11,11 @@ use protocol::rules::{Difficulty, GameMode, Outcome};
 use web_sys::HtmlIFrameElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
-use yew_router::prelude::Link;
+use yew_router::prelude::{Link, Redirect};
 
 use crate::api;
 use crate::components::controls::Controls;
 use crate::components::notice::{Notice, Tone};
-use crate::components::require_session::RequireSession;
 use crate::format;
 use crate::game_frame;
 use crate::pending::{self, PendingMatch};
@@ -35,9 +35,23 @@ const MODES: [GameMode; 4] = [
     GameMode::LocalTwoPlayer,
 ];
 
+/// The name on the scoreboard of a practice match.
+const GUEST_NAME: &str = "Guest";
+
 #[function_component(Play)]
 pub fn play() -> Html {
-    html! { <RequireSession render={Callback::from(|session: Session| html! { <PlayAs {session} /> })} /> }
+    let session = use_session();
+    match (&session.session, &session.notice) {
+        // The server ended the session: the sign-in page says why.
+        (None, Some(_)) => html! { <Redirect<Route> to={Route::SignIn} /> },
+        (account, _) => html! { <PlayAs account={account.clone()} /> },
+    }
+}
+
+/// A match id for a practice match, which no server ever sees.
+fn practice_match_id() -> uuid::Uuid {
+    let half = || (js_sys::Math::random() * u64::MAX as f64) as u64;
+    uuid::Uuid::from_u64_pair(half(), half())
 }
 
 /// Where the last finished match stands.
@@ -56,6 +70,11 @@ enum MatchResult {
         message: String,
         /// Still on the device, to be sent again.
         kept: bool,
+    },
+    /// Played without an account: not stored.
+    Practice {
+        outcome: Outcome,
+        score: (u8, u8),
     },
 }
 
@@ -80,6 +99,7 @@ enum PlayAction {
     Saved(StoredMatch, Option<i64>),
     Failed(PendingMatch, String, bool),
     Recovered(usize),
+    Practiced(Outcome, (u8, u8)),
 }
 
 impl Reducible for PlayState {
@@ -112,6 +132,10 @@ impl Reducible for PlayState {
                 })
             }
             PlayAction::Recovered(count) => next.recovered += count,
+            PlayAction::Practiced(outcome, score) => {
+                next.score = score;
+                next.result = Some(MatchResult::Practice { outcome, score });
+            }
         }
         Rc::new(next)
     }
@@ -171,7 +195,8 @@ fn kick_off(frame: HtmlIFrameElement, mode: GameMode, token: String, session: Se
 
 #[derive(Debug, Properties, PartialEq)]
 struct PlayAsProps {
-    session: Session,
+    /// The signed-in player; `None` plays practice matches.
+    account: Option<Session>,
 }
 
 #[function_component(PlayAs)]
@@ -179,21 +204,29 @@ fn play_as(props: &PlayAsProps) -> Html {
     let session = use_session();
     let state = use_reducer(PlayState::default);
     let frame = use_node_ref();
-    let player = props.session.player.clone();
-    let token = props.session.token.clone();
+    let token = props.account.as_ref().map(|account| account.token.clone());
+    let identity = PlayerIdentity {
+        username: match &props.account {
+            Some(account) => account.player.username.clone(),
+            None => protocol::username::Username::parse(GUEST_NAME).expect("a valid name"),
+        },
+        wallet_address: props.account.as_ref().map(|a| a.player.wallet_address),
+    };
 
     // Matches an earlier visit could not store go first.
     {
         let (token, dispatcher, address) =
-            (token.clone(), state.dispatcher(), player.wallet_address);
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                for waiting in pending::for_wallet(&address) {
-                    if pending::submit(&token, &waiting).await.is_ok() {
-                        dispatcher.dispatch(PlayAction::Recovered(1));
+            (token.clone(), state.dispatcher(), identity.wallet_address);
+        use_effect_with(address, move |_| {
+            if let (Some(token), Some(address)) = (token, address) {
+                spawn_local(async move {
+                    for waiting in pending::for_wallet(&address) {
+                        if pending::submit(&token, &waiting).await.is_ok() {
+                            dispatcher.dispatch(PlayAction::Recovered(1));
+                        }
                     }
-                }
-            });
+                });
+            }
         });
     }
 
@@ -205,10 +238,7 @@ fn play_as(props: &PlayAsProps) -> Html {
             session.clone(),
             token.clone(),
         );
-        let identity = PlayerIdentity {
-            username: player.username.clone(),
-            wallet_address: player.wallet_address,
-        };
+        let identity = identity.clone();
         use_effect_with(state.mode, move |mode| {
             let listener = mode.and_then(|mode| {
                 let element = frame.cast::<HtmlIFrameElement>()?;
@@ -231,17 +261,32 @@ fn play_as(props: &PlayAsProps) -> Html {
                     GameToPage::Goal { left, right, .. } => {
                         dispatcher.dispatch(PlayAction::Score(left, right))
                     }
-                    GameToPage::KickoffRequested => {
-                        kick_off(target.clone(), mode, token.clone(), session.clone())
-                    }
+                    GameToPage::KickoffRequested => match &token {
+                        Some(token) => {
+                            kick_off(target.clone(), mode, token.clone(), session.clone())
+                        }
+                        // Practice: nothing to ask the server.
+                        None => game_frame::send(
+                            &target,
+                            &PageToGame::Kickoff {
+                                match_id: practice_match_id(),
+                            },
+                        ),
+                    },
                     GameToPage::MatchFinished {
                         match_id,
                         result,
                         outcome,
                     } => {
                         let score = (result.player_score, result.opponent_score);
+                        let (Some(token), Some(wallet_address)) =
+                            (&token, identity.wallet_address)
+                        else {
+                            dispatcher.dispatch(PlayAction::Practiced(outcome, score));
+                            return;
+                        };
                         let waiting = PendingMatch {
-                            wallet_address: identity.wallet_address,
+                            wallet_address,
                             match_id,
                             result,
                         };
@@ -281,10 +326,10 @@ fn play_as(props: &PlayAsProps) -> Html {
                 GameMode::VsComputer { difficulty } => format!("mode-{}", difficulty.as_str()),
                 GameMode::LocalTwoPlayer => "mode-two-players".to_owned(),
             };
-            let ranked = if mode.is_ranked() {
-                "ranked"
-            } else {
-                "not ranked"
+            let ranked = match (mode.is_ranked(), token.is_some()) {
+                (true, true) => "ranked",
+                (_, false) => "practice",
+                (false, true) => "not ranked",
             };
             html! {
                 <li>
@@ -298,7 +343,16 @@ fn play_as(props: &PlayAsProps) -> Html {
         return html! {
             <section class="card narrow" id="choose-mode">
                 { recovered }
-                <h1>{ format!("Ready, {}?", player.username) }</h1>
+                if token.is_some() {
+                    <h1>{ format!("Ready, {}?", identity.username) }</h1>
+                } else {
+                    <h1>{ "Practice" }</h1>
+                    <Notice tone={Tone::Info}>
+                        <span id="practice-notice">{ "You are not signed in: play the computer or a friend on this keyboard as much as you like; nothing is stored. " }</span>
+                        <Link<Route> to={Route::SignUp}>{ "Sign up" }</Link<Route>>
+                        { " to be ranked on the leaderboard." }
+                    </Notice>
+                }
                 <h2>{ "Choose your opponent" }</h2>
                 <ul class="modes">{ for options }</ul>
             </section>
@@ -320,7 +374,7 @@ fn play_as(props: &PlayAsProps) -> Html {
         Some(_) if state.result.is_none() => html! {
             <>
                 <p id="game-status">{ "Click the game, then press Enter to kick off." }</p>
-                if mode.is_ranked() {
+                if mode.is_ranked() && token.is_some() {
                     <p class="muted small" id="forfeit-warning">{ "A ranked match counts from kick-off: leaving it, reloading the page or restarting counts as a 0–5 loss." }</p>
                 }
             </>
@@ -336,12 +390,12 @@ fn play_as(props: &PlayAsProps) -> Html {
                 { recovered }
                 <p class="muted small">{ format::mode(mode) }</p>
                 <p class="scoreboard" id="scoreboard">
-                    <span>{ player.username.to_string() }</span>
+                    <span>{ identity.username.to_string() }</span>
                     <strong>{ format!("{left} – {right}") }</strong>
                     <span>{ opponent }</span>
                 </p>
                 { status }
-                { result_view(state.result.as_ref(), &token, &state, &session) }
+                { result_view(state.result.as_ref(), token.as_deref().unwrap_or_default(), &state, &session) }
                 <Controls two_players={!mode.is_ranked()} />
                 <button class="button small" id="change-mode" onclick={choose(None)}>{ "Change opponent" }</button>
             </aside>
@@ -357,6 +411,19 @@ fn result_view(
 ) -> Html {
     match result {
         None => Html::default(),
+        Some(MatchResult::Practice {
+            outcome,
+            score: (player, opponent),
+        }) => html! {
+            <div class="result" id="match-result">
+                <p class={classes!("result-line", outcome.as_str())}>{ format!("{} {player} – {opponent}", format::outcome(*outcome)) }</p>
+                <p id="save-status">{ "A practice match: not stored." }</p>
+                <p class="links">
+                    <Link<Route> to={Route::SignUp} classes="button primary sign-up-to-rank">{ "Sign up to be ranked" }</Link<Route>>
+                </p>
+                <p class="muted small">{ "Press Enter in the game for a rematch." }</p>
+            </div>
+        },
         Some(MatchResult::Saving {
             outcome,
             score: (player, opponent),
