@@ -23,6 +23,7 @@ use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::{self, Metrics};
+use crate::ranking::TopCache;
 use crate::rate_limit::{self, RateLimits};
 use crate::security_headers::{self, SecurityHeaders};
 use crate::state::{AppState, Settings};
@@ -44,9 +45,12 @@ pub async fn state_from_config(config: &Config) -> anyhow::Result<AppState> {
     );
     let challenges = ChallengeKeys::new(&secret, previous.as_deref());
     let db = db::connect_and_migrate(config).await?;
+    let reads = db::connect_reads(config)?;
     let metrics = Arc::new(Metrics::new());
     Ok(AppState {
         db,
+        reads,
+        top: Arc::new(TopCache::default()),
         tokens,
         challenges,
         settings: Arc::new(Settings {

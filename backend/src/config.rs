@@ -73,6 +73,12 @@ pub struct Config {
     /// A file holding the PostgreSQL URL (for URLs with passwords).
     pub database_url_file: Option<PathBuf>,
     pub database_max_connections: u32,
+    /// Connections for anonymous public reads (leaderboard, stats, match records), on top
+    /// of `database_max_connections`: however many readers come, they wait for these and
+    /// never take the connections sign-ins and results need.
+    pub database_read_connections: u32,
+    /// A public read taking longer than this is cancelled by PostgreSQL (milliseconds).
+    pub read_statement_timeout_ms: u64,
     /// Seconds to wait for a free database connection before answering 503.
     pub database_acquire_timeout_secs: u64,
     /// A file holding the HMAC secret for tokens (at least 32 bytes).
@@ -153,6 +159,8 @@ impl Default for Config {
             database_url: None,
             database_url_file: None,
             database_max_connections: 10,
+            database_read_connections: 4,
+            read_statement_timeout_ms: 2000,
             database_acquire_timeout_secs: 5,
             jwt_secret_file: None,
             jwt_previous_secret_file: None,
@@ -243,8 +251,7 @@ impl Config {
                 self.challenge_ttl_secs
             );
         }
-        if self.jwt_secret_file.is_some() && self.jwt_secret_file == self.jwt_previous_secret_file
-        {
+        if self.jwt_secret_file.is_some() && self.jwt_secret_file == self.jwt_previous_secret_file {
             bail!("jwt_previous_secret_file must be another file than jwt_secret_file");
         }
         let limits = &self.rate_limit;
@@ -279,8 +286,14 @@ impl Config {
                 protocol::rules::MATCH_SECONDS
             );
         }
-        if self.database_max_connections == 0 {
-            bail!("database_max_connections must be at least 1");
+        if self.database_max_connections == 0 || self.database_read_connections == 0 {
+            bail!("database_max_connections and database_read_connections must be at least 1");
+        }
+        if !(10..=60_000).contains(&self.read_statement_timeout_ms) {
+            bail!(
+                "read_statement_timeout_ms must be between 10 and 60000, not {}",
+                self.read_statement_timeout_ms
+            );
         }
         Ok(())
     }
@@ -353,8 +366,8 @@ impl Config {
 pub const MAX_JWT_TTL_SECS: u64 = 90 * 24 * 60 * 60;
 
 fn read_secret(file: &Path, setting: &str) -> anyhow::Result<Vec<u8>> {
-    let mut secret = std::fs::read(file)
-        .with_context(|| format!("cannot read {setting} {}", file.display()))?;
+    let mut secret =
+        std::fs::read(file).with_context(|| format!("cannot read {setting} {}", file.display()))?;
     // A trailing newline from `echo` or an editor is not part of the secret.
     while secret.last().is_some_and(|b| b.is_ascii_whitespace()) {
         secret.pop();

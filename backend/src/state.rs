@@ -8,11 +8,17 @@ use sqlx::PgPool;
 use crate::auth::challenge::ChallengeKeys;
 use crate::auth::jwt::TokenKeys;
 use crate::metrics::Metrics;
+use crate::ranking::TopCache;
 use crate::verify::Verifier;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: PgPool,
+    /// For anonymous public reads (leaderboard, stats, records): its own few connections
+    /// and a statement timeout, so that readers can never take the connections writes need.
+    pub reads: PgPool,
+    /// The top of the leaderboard, in memory.
+    pub top: Arc<TopCache>,
     pub tokens: TokenKeys,
     pub challenges: ChallengeKeys,
     pub settings: Arc<Settings>,

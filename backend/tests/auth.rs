@@ -55,7 +55,10 @@ async fn an_address_cannot_be_reserved_without_its_key() {
         )
         .await;
     let body = bare.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert!(body["message"].as_str().unwrap().contains("challenge"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("challenge"),
+        "{body}"
+    );
     // The owner's challenge signed with the squatter's key.
     let (challenge, message) = app.challenge(&owner).await;
     app.register_with("squatter", &owner, &challenge, &squatter.sign(&message))
@@ -203,7 +206,10 @@ async fn signing_in_takes_a_signature_and_a_wallet_without_account_is_sent_to_si
     let response = app.prove(&player.wallet).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let token = response.json()["token"].as_str().unwrap().to_owned();
-    assert_eq!(app.get("/api/me", Some(&token)).await.json()["username"], "Signer");
+    assert_eq!(
+        app.get("/api/me", Some(&token)).await.json()["username"],
+        "Signer"
+    );
 
     // A wallet with no account: the challenge says so, signing in is a 404, and the same
     // signed challenge then creates the account.
@@ -374,21 +380,38 @@ async fn signing_out_ends_one_session_and_signing_out_everywhere_ends_them_all()
     };
     // Signing out on the laptop (the sign-up's session) ends that token only.
     let response = sign_out("/api/auth/sign-out", player.token.clone()).await;
-    assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text());
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        response.text()
+    );
     app.get("/api/me", Some(&player.token))
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "session_ended");
-    assert_eq!(app.get("/api/me", Some(&phone)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/me", Some(&phone)).await.status,
+        StatusCode::OK
+    );
     // Signing out everywhere from the phone ends the tablet's too, at once.
     let response = sign_out("/api/auth/sign-out-everywhere", phone.clone()).await;
-    assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text());
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        response.text()
+    );
     for token in [&phone, &tablet] {
         app.get("/api/me", Some(token))
             .await
             .assert_error(StatusCode::UNAUTHORIZED, "session_ended");
-        app.post("/api/matches", json!({"mode": {"kind": "local_two_player"}}), Some(token))
-            .await
-            .assert_error(StatusCode::UNAUTHORIZED, "session_ended");
+        app.post(
+            "/api/matches",
+            json!({"mode": {"kind": "local_two_player"}}),
+            Some(token),
+        )
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "session_ended");
     }
     // An ended session cannot sign out again; signing in again starts a new one.
     sign_out("/api/auth/sign-out", tablet)
@@ -398,7 +421,10 @@ async fn signing_out_ends_one_session_and_signing_out_everywhere_ends_them_all()
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(app.get("/api/me", Some(&fresh)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/me", Some(&fresh)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

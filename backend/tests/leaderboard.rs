@@ -29,10 +29,11 @@ async fn ranks_by_points_then_wins_then_goal_difference() {
     let ben = app.register("ben").await;
     let cy = app.register("cy_").await;
     let dee = app.register("dee").await;
-    play(&app, &ana, &[(5, 0), (5, 1)]).await; // 6 points, gd +9
-    play(&app, &ben, &[(5, 3), (5, 4)]).await; // 6 points, gd +3
-    play(&app, &cy, &[(1, 1), (2, 2), (0, 0)]).await; // 3 points, 0 wins
-    play(&app, &dee, &[(5, 2), (0, 5)]).await; // 3 points, 1 win
+    // Against the normal computer: points x2.
+    play(&app, &ana, &[(5, 0), (5, 1)]).await; // 12 points, gd +9
+    play(&app, &ben, &[(5, 3), (5, 4)]).await; // 12 points, gd +3
+    play(&app, &cy, &[(1, 1), (2, 2), (0, 0)]).await; // 6 points, 0 wins
+    play(&app, &dee, &[(5, 2), (0, 5)]).await; // 6 points, 1 win
     // Two-player matches on one keyboard are history, never ranking.
     app.insert_result(&cy, "local_two_player", 5, 0).await;
 
@@ -43,7 +44,7 @@ async fn ranks_by_points_then_wins_then_goal_difference() {
     assert_eq!(body["total"], 4);
     let ana_row = &body["entries"][0];
     assert_eq!(ana_row["rank"], 1);
-    assert_eq!(ana_row["points"], 6);
+    assert_eq!(ana_row["points"], 12);
     assert_eq!(ana_row["goals_for"], 10);
     assert_eq!(ana_row["goals_against"], 1);
     assert_eq!(
@@ -73,14 +74,33 @@ async fn equal_players_share_a_rank_and_pages_are_stable() {
         .collect();
     assert_eq!(ranks, [1, 2, 2, 2, 2, 2, 2, 2]);
     let mut paged = Vec::new();
-    for offset in (0..8).step_by(3) {
-        let page = app
-            .get(&format!("/api/leaderboard?limit=3&offset={offset}"), None)
-            .await
-            .json();
-        assert_eq!(page["offset"], offset);
+    let mut path = "/api/leaderboard?limit=3".to_owned();
+    let mut pages = Vec::new();
+    loop {
+        let page = app.get(&path, None).await.json();
         paged.extend(names(&page));
+        pages.push(page.clone());
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/leaderboard?limit=3&after={next}"),
+            None => break,
+        }
     }
+    assert_eq!(pages.len(), 3);
+    assert_eq!(pages[0]["previous"], Value::Null);
+    // Back from the last page by its `previous` cursor: the middle page again.
+    let last = &pages[2];
+    let back = app
+        .get(
+            &format!(
+                "/api/leaderboard?limit=3&before={}",
+                last["previous"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(names(&back), names(&pages[1]));
+    assert_eq!(back["entries"], pages[1]["entries"]);
     assert_eq!(
         paged,
         names(&full),
@@ -112,7 +132,7 @@ async fn stats_agree_with_the_leaderboard() {
     let stats = stats.json();
     assert_eq!(stats["rank"], 2);
     assert_eq!(stats["draws"], 1);
-    assert_eq!(stats["points"], 1);
+    assert_eq!(stats["points"], 2, "a draw against the normal computer");
     assert_eq!(stats["username"], "second");
 
     let idle_stats = app
@@ -142,9 +162,13 @@ async fn bad_leaderboard_queries_are_400() {
     for query in [
         "limit=0",
         "limit=101",
-        "offset=-1",
-        "offset=100001",
         "limit=x",
+        // Offsets are gone: cursors only.
+        "offset=20",
+        "after=garbage",
+        "after=1.2.3.4",
+        "before=1.2.3.4.5.6",
+        "after=1.1.1.1.00000000000000000000000000000000&before=1.1.1.1.00000000000000000000000000000000",
     ] {
         app.get(&format!("/api/leaderboard?{query}"), None)
             .await
@@ -153,6 +177,111 @@ async fn bad_leaderboard_queries_are_400() {
     let empty = app.get("/api/leaderboard", None).await.json();
     assert_eq!(
         empty,
-        json!({"entries": [], "total": 0, "limit": 20, "offset": 0})
+        json!({"entries": [], "total": 0, "limit": 20, "next": null, "previous": null})
     );
+}
+
+#[tokio::test]
+async fn harder_wins_are_worth_more() {
+    let app = TestApp::spawn().await;
+    let easy = app.register("easy_winner").await;
+    let hard = app.register("hard_winner").await;
+    let drawer = app.register("hard_drawer").await;
+    // Two easy wins (6) lose to one hard win (9); a hard draw (3) equals one easy win.
+    for _ in 0..2 {
+        app.insert_result_against(&easy, "vs_computer", "easy", 5, 0)
+            .await;
+    }
+    app.insert_result_against(&hard, "vs_computer", "hard", 5, 4)
+        .await;
+    app.insert_result_against(&drawer, "vs_computer", "hard", 1, 1)
+        .await;
+    let board = app.get("/api/leaderboard", None).await.json();
+    assert_eq!(names(&board), ["hard_winner", "easy_winner", "hard_drawer"]);
+    let points: Vec<i64> = board["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["points"].as_i64().unwrap())
+        .collect();
+    assert_eq!(points, [9, 6, 3]);
+}
+
+#[tokio::test]
+async fn ranks_from_the_kept_counts_equal_counting_every_player() {
+    let app = TestApp::spawn().await;
+    // 400 players with random standings written straight in (the counts follow by trigger),
+    // many of them tied.
+    let wallets: Vec<String> = (0..400)
+        .map(|_| common::Wallet::random().address())
+        .collect();
+    sqlx::query(
+        "INSERT INTO players (username, wallet_address, verified_at) \
+         SELECT 'player' || i, w, now() FROM unnest($1::text[]) WITH ORDINALITY AS t(w, i)",
+    )
+    .bind(&wallets)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO standings (player_id, played, wins, draws, losses, goals_for, \
+                                goals_against, points) \
+         SELECT id, w + d + l, w, d, l, gf, ga, 3 * w + d \
+         FROM (SELECT id, (random() * 3)::int AS w, (random() * 2)::int AS d, \
+                      (random() * 2)::int AS l, (random() * 6)::int AS gf, \
+                      (random() * 6)::int AS ga FROM players) r",
+    )
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    // A few players change, and one leaves: the counts follow updates and deletes too.
+    sqlx::query("UPDATE standings SET wins = wins + 1, played = played + 1, points = points + 9 WHERE player_id IN (SELECT id FROM players ORDER BY id LIMIT 20)")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM players WHERE id = (SELECT id FROM players ORDER BY id DESC LIMIT 1)")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    app.state.top.refresh(&app.state.reads).await.unwrap();
+
+    let expected: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT p.wallet_address, rank() OVER (ORDER BY s.points DESC, s.wins DESC, \
+                s.goal_difference DESC, s.goals_for DESC) \
+         FROM standings s JOIN players p ON p.id = s.player_id \
+         ORDER BY s.points DESC, s.wins DESC, s.goal_difference DESC, s.goals_for DESC, \
+                  s.player_id DESC",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(expected.len(), 399);
+    // Every page, walked by cursor, gives the ranks RANK() gives.
+    let mut seen = Vec::new();
+    let mut path = "/api/leaderboard?limit=37".to_owned();
+    loop {
+        let page = app.get(&path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        let page = page.json();
+        assert_eq!(page["total"], 399);
+        for entry in page["entries"].as_array().unwrap() {
+            seen.push((
+                entry["wallet_address"].as_str().unwrap().to_owned(),
+                entry["rank"].as_i64().unwrap(),
+            ));
+        }
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/leaderboard?limit=37&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+    // And every player's stats name the same rank.
+    for (wallet, rank) in expected.iter().step_by(7) {
+        let stats = app
+            .get(&format!("/api/players/{wallet}/stats"), None)
+            .await
+            .json();
+        assert_eq!(stats["rank"], *rank, "{wallet}");
+    }
 }

@@ -197,12 +197,20 @@ pub async fn my_matches(token: &str, before: Option<&str>) -> ApiResult<MatchHis
     get(&path, Some(token)).await
 }
 
-pub async fn leaderboard(limit: u32, offset: u32) -> ApiResult<LeaderboardPage> {
-    get(
-        &format!("/api/leaderboard?limit={limit}&offset={offset}"),
-        None,
-    )
-    .await
+/// A page of the leaderboard: the top, or the page after / before a cursor the server gave.
+pub async fn leaderboard(
+    limit: u32,
+    after: Option<&str>,
+    before: Option<&str>,
+) -> ApiResult<LeaderboardPage> {
+    let mut path = format!("/api/leaderboard?limit={limit}");
+    for (name, cursor) in [("after", after), ("before", before)] {
+        if let Some(cursor) = cursor {
+            let cursor = String::from(js_sys::encode_uri_component(cursor));
+            path.push_str(&format!("&{name}={cursor}"));
+        }
+    }
+    get(&path, None).await
 }
 
 pub async fn player_stats(wallet_address: &StellarAccountId) -> ApiResult<PlayerStats> {

@@ -4,9 +4,9 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::{api, pages};
 use crate::route::Route;
 use crate::session::{SessionAction, SessionProvider, use_session};
+use crate::{api, pages};
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -59,7 +59,9 @@ fn header() -> Html {
                     let token = token.clone();
                     spawn_local(async move {
                         if let Err(error) = api::sign_out(&token).await {
-                            web_sys::console::warn_1(&format!("sign-out: {}", error.message()).into());
+                            web_sys::console::warn_1(
+                                &format!("sign-out: {}", error.message()).into(),
+                            );
                         }
                     });
                     session.dispatch(SessionAction::SignedOut);

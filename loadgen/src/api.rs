@@ -60,14 +60,21 @@ impl Api {
         self.send(request).await
     }
 
+    /// `POST /api/auth/challenge` for `wallet`.
+    pub async fn challenge(&self, wallet: &Wallet) -> Reply {
+        let body = json!({"wallet_address": wallet.account});
+        self.send(
+            self.client
+                .post(self.url("/api/auth/challenge"))
+                .json(&body),
+        )
+        .await
+    }
+
     /// Signs up as a player does: asks for a challenge, signs it with the wallet's key, and
     /// registers. The register reply, or the challenge's when that one failed.
     pub async fn register(&self, username: &str, wallet: &Wallet) -> Reply {
-        let body = json!({"wallet_address": wallet.account});
-        let reply = self
-            .send(self.client.post(self.url("/api/auth/challenge")).json(&body))
-            .await;
-        let challenge = match reply {
+        let challenge = match self.challenge(wallet).await {
             Reply::Status(201, response) => match response.json::<ChallengeResponse>().await {
                 Ok(challenge) => challenge,
                 Err(error) => return Reply::Failed(format!("challenge body: {error}")),

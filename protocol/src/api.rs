@@ -193,9 +193,20 @@ pub struct MatchHistoryPage {
     pub next_cursor: Option<String>,
 }
 
-/// Points for the leaderboard: 3 for a win, 1 for a draw.
+/// Points for the leaderboard: 3 for a win, 1 for a draw, each times the computer's
+/// [`crate::rules::Difficulty::points_weight`].
 pub const POINTS_PER_WIN: i64 = 3;
 pub const POINTS_PER_DRAW: i64 = 1;
+
+/// The points one ranked match is worth.
+pub fn match_points(outcome: Outcome, difficulty: crate::rules::Difficulty) -> i64 {
+    let base = match outcome {
+        Outcome::Win => POINTS_PER_WIN,
+        Outcome::Draw => POINTS_PER_DRAW,
+        Outcome::Loss => 0,
+    };
+    base * difficulty.points_weight()
+}
 
 /// Ranked results of one player (matches against the computer only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,14 +233,19 @@ pub struct LeaderboardEntry {
     pub latest_match_id: Option<Uuid>,
 }
 
-/// `GET /api/leaderboard?limit=&offset=`.
+/// `GET /api/leaderboard?limit=&after=` (or `&before=`): one page of the leaderboard, from
+/// the top when neither cursor is given. Pages are keyset-paginated: any page costs the same,
+/// however deep.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaderboardPage {
     pub entries: Vec<LeaderboardEntry>,
-    /// Ranked players in all.
+    /// Ranked players in all (refreshed every few seconds).
     pub total: i64,
     pub limit: u32,
-    pub offset: u32,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next: Option<String>,
+    /// Pass as `before` for the previous page; absent on the first.
+    pub previous: Option<String>,
 }
 
 /// `GET /api/players/{wallet_address}/stats`.

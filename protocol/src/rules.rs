@@ -69,6 +69,16 @@ impl Difficulty {
         }
     }
 
+    /// Leaderboard points are multiplied by this: beating the hard computer is worth three
+    /// easy wins (the migration `fair_ranking` computes the same in SQL).
+    pub fn points_weight(self) -> i64 {
+        match self {
+            Self::Easy => 1,
+            Self::Normal => 2,
+            Self::Hard => 3,
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "easy" => Some(Self::Easy),

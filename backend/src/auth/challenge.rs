@@ -200,6 +200,10 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let issued = old.issue("Site", &account(1), now + time::Duration::minutes(5));
         let rotated = ChallengeKeys::new(b"secret-two", Some(b"secret-one"));
-        assert!(rotated.open("Site", &account(1), &issued.token, now).is_ok());
+        assert!(
+            rotated
+                .open("Site", &account(1), &issued.token, now)
+                .is_ok()
+        );
     }
 }

@@ -107,7 +107,9 @@ async fn start_session(
     conn: &mut PgConnection,
     player: &PlayerRow,
 ) -> ApiResult<AuthResponse> {
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).map_err(ApiError::internal)?;
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .map_err(ApiError::internal)?;
     let expires_at = state.tokens.expiry(now)?;
     let session_id = sessions::start(&mut *conn, player.id, now, expires_at).await?;
     let token = state.tokens.issue(player.id, session_id, now, expires_at)?;

@@ -130,6 +130,7 @@ pub async fn start(
             ?forfeited,
             "open ranked match forfeited by starting another"
         );
+        state.top.refresh_after_change(&state.reads).await;
     }
     tracing::info!(%match_id, mode, "match started");
     Ok((
@@ -290,6 +291,9 @@ pub async fn submit_result(
     if ticket.expires_at <= ticket.now {
         let forfeited = tickets::close_ticket(&state.db, match_id).await?;
         state.metrics.matches_forfeited(forfeited.len() as u64);
+        if !forfeited.is_empty() {
+            state.top.refresh_after_change(&state.reads).await;
+        }
         return Err(match_closed());
     }
     let ticket_mode = parse_mode(&ticket.mode, ticket.difficulty.as_deref(), match_id)?;
@@ -385,6 +389,9 @@ pub async fn submit_result(
             state
                 .metrics
                 .match_stored(outcome, submission.record.mode.is_ranked());
+            if submission.record.mode.is_ranked() {
+                state.top.refresh_after_change(&state.reads).await;
+            }
             Ok((StatusCode::CREATED, Json(row.to_api()?)))
         }
         // The ticket went while we re-played: a concurrent retry stored it, or it was closed.
@@ -426,7 +433,7 @@ pub async fn record(
                AND p.closed_at IS NULL",
     )
     .bind(match_id)
-    .fetch_optional(&state.db)
+    .fetch_optional(&state.reads)
     .await?;
     let Some(row) = row else {
         return Err(ApiError::not_found("no verified ranked match with this id"));

@@ -8,6 +8,7 @@ use protocol::{ErrorCode, StellarAccountId};
 use crate::auth::AuthenticatedPlayer;
 use crate::error::{ApiError, ApiResult};
 use crate::players::{self, STANDING_COLUMNS, StandingRow};
+use crate::ranking::{self, RankCursor};
 use crate::state::AppState;
 
 pub async fn me(
@@ -28,29 +29,37 @@ pub async fn stats(
 ) -> ApiResult<Json<PlayerStats>> {
     let account = StellarAccountId::parse(&wallet_address)
         .map_err(|error| ApiError::validation("wallet_address", error.to_string()))?;
-    let player = players::by_wallet(&state.db, &account)
+    let player = players::by_wallet(&state.reads, &account)
         .await?
         .ok_or_else(|| ApiError::not_found("no player has this wallet"))?;
-    let standing: Option<StandingRow> = sqlx::query_as(&format!(
-        "SELECT {STANDING_COLUMNS} FROM standings s WHERE s.player_id = $1"
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        standing: StandingRow,
+        goal_difference: i32,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {STANDING_COLUMNS}, s.goal_difference FROM standings s WHERE s.player_id = $1"
     ))
     .bind(player.id)
-    .fetch_optional(&state.db)
+    .fetch_optional(&state.reads)
     .await?;
-    // Rank = 1 + players strictly ahead in the leaderboard order (the same rule as RANK()).
-    let rank = match &standing {
-        Some(_) => Some(
-            sqlx::query_scalar::<_, i64>(
-                "SELECT 1 + count(*) FROM standings o, standings me WHERE me.player_id = $1 \
-                 AND (o.points, o.wins, o.goal_difference, o.goals_for) \
-                   > (me.points, me.wins, me.goal_difference, me.goals_for)",
-            )
-            .bind(player.id)
-            .fetch_one(&state.db)
-            .await?,
-        ),
+    // Rank = 1 + players strictly ahead in the leaderboard order, from the kept counts.
+    let rank = match &row {
+        Some(row) => {
+            let narrow = |value: i64| i32::try_from(value).map_err(ApiError::internal);
+            let key = RankCursor {
+                points: narrow(row.standing.points)?,
+                wins: narrow(row.standing.wins)?,
+                goal_difference: row.goal_difference,
+                goals_for: narrow(row.standing.goals_for)?,
+                player_id: player.id,
+            };
+            Some(ranking::rank_of(&state.reads, &key).await?)
+        }
         None => None,
     };
+    let standing = row.map(|row| row.standing);
     let profile = player.profile()?;
     Ok(Json(PlayerStats {
         username: profile.username,

@@ -282,13 +282,27 @@ impl TestApp {
         ours: i16,
         theirs: i16,
     ) -> String {
+        self.insert_result_against(player, mode, "normal", ours, theirs)
+            .await
+    }
+
+    /// [`Self::insert_result`] against a given computer level (ignored for two players).
+    /// The cached top of the leaderboard is refreshed, as storing a match does.
+    pub async fn insert_result_against(
+        &self,
+        player: &Player,
+        mode: &str,
+        difficulty: &str,
+        ours: i16,
+        theirs: i16,
+    ) -> String {
         let outcome = protocol::Outcome::from_scores(ours as u8, theirs as u8);
         let duration = if ours == 5 || theirs == 5 {
             6000
         } else {
             FULL_TIME as i32
         };
-        let difficulty = (mode == "vs_computer").then_some("normal");
+        let difficulty = (mode == "vs_computer").then_some(difficulty);
         let id: uuid::Uuid = sqlx::query_scalar(
             "INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, \
                                   duration_ticks, mode, difficulty, status, record_inputs, \
@@ -307,6 +321,7 @@ impl TestApp {
         .fetch_one(&self.state.db)
         .await
         .unwrap();
+        self.state.top.refresh(&self.state.reads).await.unwrap();
         id.to_string()
     }
 

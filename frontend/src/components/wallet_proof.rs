@@ -4,8 +4,8 @@
 
 use protocol::account::StellarAccountId;
 use protocol::api::{AuthResponse, ChallengeResponse, RegisterRequest, VerifyRequest};
-use protocol::username::Username;
 use protocol::error::ErrorCode;
+use protocol::username::Username;
 use web_sys::HtmlTextAreaElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -203,9 +203,7 @@ pub fn wallet_proof(props: &WalletProofProps) -> Html {
     let problem_view = match &*problem {
         None => Html::default(),
         Some(Problem::Api(error)) if error.code() == Some(ErrorCode::NotFound) => no_account(),
-        Some(Problem::Api(error)) if error.code() == Some(ErrorCode::WalletTaken) => {
-            has_account()
-        }
+        Some(Problem::Api(error)) if error.code() == Some(ErrorCode::WalletTaken) => has_account(),
         Some(Problem::Api(error)) => {
             html! { <Notice tone={Tone::Error}>{ error.message() }</Notice> }
         }

@@ -17,7 +17,7 @@ pub fn home() -> Html {
         let top = top.clone();
         use_effect_with((), move |_| {
             spawn_local(async move {
-                if let Ok(page) = api::leaderboard(5, 0).await {
+                if let Ok(page) = api::leaderboard(5, None, None).await {
                     top.set(Some(page));
                 }
             });

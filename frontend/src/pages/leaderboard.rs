@@ -68,15 +68,15 @@ pub fn leaderboard_table(props: &LeaderboardTableProps) -> Html {
     }
 }
 
-/// `/leaderboard?page=N` (from 1): a page can be reloaded, bookmarked and shared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `/leaderboard`, `/leaderboard?after=…` or `/leaderboard?before=…`: the cursors the server
+/// gave for the next and previous pages, so a page can be reloaded, bookmarked and shared, and
+/// a deep page costs the server what the first does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageQuery {
-    pub page: u32,
-}
-
-/// The page a query asks for; anything missing or malformed is the first page.
-pub fn page_number(query: Option<PageQuery>) -> u32 {
-    query.map_or(1, |q| q.page.max(1))
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
 }
 
 #[function_component(Leaderboard)]
@@ -84,54 +84,80 @@ pub fn leaderboard() -> Html {
     let session = use_session();
     let navigator = use_navigator().expect("inside the router");
     let location = use_location();
-    let number = page_number(location.and_then(|l| l.query::<PageQuery>().ok()));
-    let offset = (number - 1).saturating_mul(DEFAULT_PAGE_SIZE);
-    let page = use_state(|| None::<Result<LeaderboardPage, ApiError>>);
+    let query = location
+        .and_then(|l| l.query::<PageQuery>().ok())
+        .unwrap_or_default();
+    // The page and the query it was loaded for.
+    let page = use_state(|| None::<(PageQuery, Result<LeaderboardPage, ApiError>)>);
     {
         let page = page.clone();
-        use_effect_with(offset, move |offset| {
-            let offset = *offset;
+        use_effect_with(query.clone(), move |query| {
+            let query = query.clone();
             spawn_local(async move {
-                page.set(Some(api::leaderboard(DEFAULT_PAGE_SIZE, offset).await));
+                let loaded = api::leaderboard(
+                    DEFAULT_PAGE_SIZE,
+                    query.after.as_deref(),
+                    query.before.as_deref(),
+                )
+                .await;
+                page.set(Some((query, loaded)));
             });
         });
     }
-    let go = |to: u32| {
+    let go = |to: PageQuery| {
         let navigator = navigator.clone();
         Callback::from(move |_: MouseEvent| {
-            let _ = navigator.push_with_query(&Route::Leaderboard, &PageQuery { page: to });
+            let _ = navigator.push_with_query(&Route::Leaderboard, &to);
         })
     };
+    let top = go(PageQuery::default());
     let me = session.session.as_ref().map(|s| s.player.wallet_address);
     // Nothing yet, or still the previous page while the one asked for loads.
     let current = page
         .as_ref()
-        .filter(|loaded| !matches!(loaded, Ok(shown) if shown.offset != offset));
+        .filter(|(loaded_for, _)| *loaded_for == query)
+        .map(|(_, loaded)| loaded);
     let body = match current {
         None => html! { <p class="muted">{ "Loading the leaderboard…" }</p> },
-        Some(Err(error)) => html! { <Notice tone={Tone::Error}>{ error.message() }</Notice> },
+        Some(Err(error)) => html! {
+            <Notice tone={Tone::Error}>
+                { error.message() }{ " " }
+                <button class="button small" id="first-page" onclick={top}>{ "Back to the top" }</button>
+            </Notice>
+        },
         Some(Ok(page)) if page.total == 0 => html! {
             <p class="empty">{ "Nobody has finished a ranked match yet. Be the first!" }</p>
         },
         Some(Ok(page)) if page.entries.is_empty() => html! {
             <p class="empty" id="past-the-end">
-                { format!("Page {number} is past the last player ({} ranked). ", page.total) }
-                <button class="button small" id="first-page" onclick={go(1)}>{ "Back to the top" }</button>
+                { format!("No players past this point ({} ranked). ", page.total) }
+                <button class="button small" id="first-page" onclick={top}>{ "Back to the top" }</button>
             </p>
         },
         Some(Ok(page)) => {
-            let first = page.offset + 1;
-            let last = page.offset + page.entries.len() as u32;
-            let has_next = i64::from(last) < page.total;
+            let (first, last) = (&page.entries[0], &page.entries[page.entries.len() - 1]);
+            let range = if first.rank == last.rank {
+                format!("Rank {} of {}", first.rank, page.total)
+            } else {
+                format!("Ranks {}–{} of {}", first.rank, last.rank, page.total)
+            };
+            let previous = page.previous.clone().map(|before| PageQuery {
+                before: Some(before),
+                after: None,
+            });
+            let next = page.next.clone().map(|after| PageQuery {
+                after: Some(after),
+                before: None,
+            });
             html! {
                 <>
                     <LeaderboardTable entries={page.entries.clone()} {me} />
                     <div class="pager">
-                        <button class="button" id="previous-page" disabled={number == 1}
-                            onclick={go(number - 1)}>{ "← Previous" }</button>
-                        <span class="muted" id="page-range">{ format!("{first}–{last} of {}", page.total) }</span>
-                        <button class="button" id="next-page" disabled={!has_next}
-                            onclick={go(number + 1)}>{ "Next →" }</button>
+                        <button class="button" id="previous-page" disabled={previous.is_none()}
+                            onclick={go(previous.unwrap_or_default())}>{ "← Previous" }</button>
+                        <span class="muted" id="page-range">{ range }</span>
+                        <button class="button" id="next-page" disabled={next.is_none()}
+                            onclick={go(next.unwrap_or_default())}>{ "Next →" }</button>
                     </div>
                 </>
             }
@@ -140,20 +166,8 @@ pub fn leaderboard() -> Html {
     html! {
         <section class="card wide" id="leaderboard">
             <h1>{ "Leaderboard" }</h1>
-            <p class="muted">{ "Matches against the computer count: 3 points for a win, 1 for a draw. Ties are split by wins, goal difference, then goals scored." }</p>
+            <p class="muted" id="scoring">{ "Matches against the computer count, and harder ones count more: a win is 3 points and a draw 1, times 1 against the easy computer, 2 against normal and 3 against hard. Ties are split by wins, goal difference, then goals scored. Every result was re-played by the server." }</p>
             { body }
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_missing_or_zero_page_is_the_first() {
-        assert_eq!(page_number(None), 1);
-        assert_eq!(page_number(Some(PageQuery { page: 0 })), 1);
-        assert_eq!(page_number(Some(PageQuery { page: 3 })), 3);
     }
 }

@@ -279,8 +279,7 @@ fn play_as(props: &PlayAsProps) -> Html {
                         outcome,
                     } => {
                         let score = (result.player_score, result.opponent_score);
-                        let (Some(token), Some(wallet_address)) =
-                            (&token, identity.wallet_address)
+                        let (Some(token), Some(wallet_address)) = (&token, identity.wallet_address)
                         else {
                             dispatcher.dispatch(PlayAction::Practiced(outcome, score));
                             return;

@@ -1,0 +1,333 @@
+//! The leaderboard's order, ranks and pages, at any size.
+//!
+//! The order is (points, wins, goal difference, goals, player id), all descending. Pages are
+//! keyset-paginated on that tuple (a [`RankCursor`]), so a deep page costs what the first
+//! does. Ranks come from the per-key counts the database keeps (migration `fair_ranking`):
+//! the first row's rank is one `standing_rank` call, and each later row's follows from the
+//! row before and the size of its tie group. The top of the board, which every visit to the
+//! home page asks for, is served from memory ([`TopCache`]).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use protocol::api::{LeaderboardEntry, MAX_PAGE_SIZE};
+use sqlx::{FromRow, PgPool};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::players::{STANDING_COLUMNS, StandingRow, parse_username, parse_wallet};
+
+/// A position in the leaderboard order: the sort key of one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RankCursor {
+    pub points: i32,
+    pub wins: i32,
+    pub goal_difference: i32,
+    pub goals_for: i32,
+    pub player_id: Uuid,
+}
+
+impl RankCursor {
+    /// `points.wins.goal_difference.goals_for.player_id`, as sent to and from clients.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}.{}.{}.{}",
+            self.points,
+            self.wins,
+            self.goal_difference,
+            self.goals_for,
+            self.player_id.simple()
+        )
+    }
+
+    pub fn parse(text: &str) -> Result<Self, ApiError> {
+        let bad = || ApiError::malformed("the leaderboard cursor is not one this server gave out");
+        let mut parts = text.split('.');
+        let mut number = || -> Result<i32, ApiError> {
+            parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)
+        };
+        let (points, wins, goal_difference, goals_for) =
+            (number()?, number()?, number()?, number()?);
+        let player_id = parts
+            .next()
+            .and_then(|p| Uuid::try_parse(p).ok())
+            .ok_or_else(bad)?;
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(Self {
+            points,
+            wins,
+            goal_difference,
+            goals_for,
+            player_id,
+        })
+    }
+
+    fn same_key(&self, other: &Self) -> bool {
+        (self.points, self.wins, self.goal_difference, self.goals_for)
+            == (
+                other.points,
+                other.wins,
+                other.goal_difference,
+                other.goals_for,
+            )
+    }
+}
+
+/// Which way a page goes from its cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageFrom {
+    Top,
+    After(RankCursor),
+    Before(RankCursor),
+}
+
+#[derive(Debug, FromRow)]
+struct Row {
+    player_id: Uuid,
+    username: String,
+    wallet_address: String,
+    #[sqlx(flatten)]
+    standing: StandingRow,
+    goal_difference: i32,
+    sort_points: i32,
+    sort_wins: i32,
+    sort_goals_for: i32,
+    /// Players sharing this row's key.
+    tied: i32,
+    latest_match_id: Option<Uuid>,
+}
+
+impl Row {
+    fn cursor(&self) -> RankCursor {
+        RankCursor {
+            points: self.sort_points,
+            wins: self.sort_wins,
+            goal_difference: self.goal_difference,
+            goals_for: self.sort_goals_for,
+            player_id: self.player_id,
+        }
+    }
+}
+
+/// One page: its entries with the cursor of each, and whether more lie beyond each end.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub entries: Vec<(LeaderboardEntry, RankCursor)>,
+    pub more_before: bool,
+    pub more_after: bool,
+}
+
+/// Reads up to `limit` rows from `from`, with their ranks.
+pub async fn page(db: &PgPool, from: PageFrom, limit: u32) -> ApiResult<Page> {
+    let (condition, order) = match from {
+        PageFrom::Top => ("TRUE", "DESC"),
+        PageFrom::After(_) => (
+            "(s.points, s.wins, s.goal_difference, s.goals_for, s.player_id) < ($2, $3, $4, $5, $6)",
+            "DESC",
+        ),
+        PageFrom::Before(_) => (
+            "(s.points, s.wins, s.goal_difference, s.goals_for, s.player_id) > ($2, $3, $4, $5, $6)",
+            "ASC",
+        ),
+    };
+    let cursor = match from {
+        PageFrom::Top => RankCursor {
+            points: 0,
+            wins: 0,
+            goal_difference: 0,
+            goals_for: 0,
+            player_id: Uuid::nil(),
+        },
+        PageFrom::After(cursor) | PageFrom::Before(cursor) => cursor,
+    };
+    // One row more than asked, to know whether the page has a next one.
+    let mut rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT s.player_id, p.username, p.wallet_address, {STANDING_COLUMNS}, \
+                s.goal_difference, s.points AS sort_points, s.wins AS sort_wins, \
+                s.goals_for AS sort_goals_for, coalesce(k.players, 1) AS tied, \
+                (SELECT m.id FROM matches m \
+                 WHERE m.player_id = s.player_id AND m.status = 'verified' \
+                       AND m.mode = 'vs_computer' \
+                 ORDER BY m.played_at DESC, m.id DESC LIMIT 1) AS latest_match_id \
+         FROM standings s JOIN players p ON p.id = s.player_id \
+         LEFT JOIN standing_key_counts k ON k.points = s.points AND k.wins = s.wins \
+              AND k.goal_difference = s.goal_difference AND k.goals_for = s.goals_for \
+         WHERE {condition} \
+         ORDER BY s.points {order}, s.wins {order}, s.goal_difference {order}, \
+                  s.goals_for {order}, s.player_id {order} \
+         LIMIT $1"
+    ))
+    .bind(i64::from(limit) + 1)
+    .bind(cursor.points)
+    .bind(cursor.wins)
+    .bind(cursor.goal_difference)
+    .bind(cursor.goals_for)
+    .bind(cursor.player_id)
+    .fetch_all(db)
+    .await?;
+    let overflow = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let (more_before, more_after) = match from {
+        PageFrom::Top => (false, overflow),
+        PageFrom::After(_) => (true, overflow),
+        PageFrom::Before(_) => {
+            rows.reverse();
+            (overflow, true)
+        }
+    };
+    let Some(first) = rows.first() else {
+        return Ok(Page {
+            entries: Vec::new(),
+            more_before,
+            more_after: false,
+        });
+    };
+    let mut rank = rank_of(db, &first.cursor()).await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    let mut previous: Option<(RankCursor, i32)> = None;
+    for row in rows {
+        let cursor = row.cursor();
+        if let Some((before, tied)) = previous
+            && !before.same_key(&cursor)
+        {
+            // The next key in the order: everyone tied on the previous key is ahead too.
+            rank += i64::from(tied);
+        }
+        previous = Some((cursor, row.tied));
+        entries.push((
+            LeaderboardEntry {
+                rank,
+                username: parse_username(&row.username)?,
+                wallet_address: parse_wallet(&row.wallet_address)?,
+                standing: row.standing.into(),
+                latest_match_id: row.latest_match_id,
+            },
+            cursor,
+        ));
+    }
+    Ok(Page {
+        entries,
+        more_before,
+        more_after,
+    })
+}
+
+/// 1 + the players strictly ahead of `key`'s sort key.
+pub async fn rank_of(db: &PgPool, key: &RankCursor) -> ApiResult<i64> {
+    Ok(sqlx::query_scalar("SELECT standing_rank($1, $2, $3, $4)")
+        .bind(key.points)
+        .bind(key.wins)
+        .bind(key.goal_difference)
+        .bind(key.goals_for)
+        .fetch_one(db)
+        .await?)
+}
+
+/// Ranked players in all.
+pub async fn total(db: &PgPool) -> ApiResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT coalesce(sum(players), 0)::bigint FROM standing_points_counts")
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// The first [`MAX_PAGE_SIZE`] rows and the total, as of `taken`.
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub page: Page,
+    pub total: i64,
+    pub taken: Instant,
+}
+
+/// The top of the leaderboard and the total, kept in memory: first pages (the home page's
+/// top five among them) never wait on the database. Refreshed every [`TopCache::PERIOD`] by
+/// a task, and at once after this server stores a ranked match; another server's matches show
+/// within a period.
+#[derive(Debug, Default)]
+pub struct TopCache {
+    top: RwLock<Option<Arc<Top>>>,
+    refresher: std::sync::OnceLock<()>,
+}
+
+impl TopCache {
+    pub const PERIOD: Duration = Duration::from_secs(5);
+
+    /// The cached top; on the very first call, read now (and the refresher is started).
+    pub async fn get(self: &Arc<Self>, db: &PgPool) -> ApiResult<Arc<Top>> {
+        self.start_refresher(db);
+        if let Some(top) = self.top.read().await.clone() {
+            return Ok(top);
+        }
+        self.refresh(db).await
+    }
+
+    /// Reads the top now and keeps it.
+    pub async fn refresh(&self, db: &PgPool) -> ApiResult<Arc<Top>> {
+        let top = Arc::new(Top {
+            page: page(db, PageFrom::Top, MAX_PAGE_SIZE).await?,
+            total: total(db).await?,
+            taken: Instant::now(),
+        });
+        *self.top.write().await = Some(top.clone());
+        Ok(top)
+    }
+
+    /// Refreshes after a change, logging (not returning) a failure: the change is stored.
+    pub async fn refresh_after_change(&self, db: &PgPool) {
+        if let Err(error) = self.refresh(db).await {
+            tracing::warn!(error = %error.message, "cannot refresh the cached leaderboard");
+        }
+    }
+
+    fn start_refresher(self: &Arc<Self>, db: &PgPool) {
+        self.refresher.get_or_init(|| {
+            let (cache, db) = (Arc::downgrade(self), db.clone());
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(Self::PERIOD);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                interval.tick().await;
+                loop {
+                    interval.tick().await;
+                    // Ends with the state that owns the cache.
+                    let Some(cache) = cache.upgrade() else { break };
+                    cache.refresh_after_change(&db).await;
+                }
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_a_400() {
+        let cursor = RankCursor {
+            points: 27,
+            wins: 9,
+            goal_difference: -3,
+            goals_for: 30,
+            player_id: Uuid::new_v4(),
+        };
+        assert_eq!(RankCursor::parse(&cursor.encode()).unwrap(), cursor);
+        for bad in [
+            "",
+            "1.2.3.4",
+            "1.2.3.4.not-a-uuid",
+            "a.2.3.4.00000000000000000000000000000000",
+            "99999999999.2.3.4.00000000000000000000000000000000",
+            "1.2.3.4.00000000000000000000000000000000.5",
+        ] {
+            assert_eq!(
+                RankCursor::parse(bad).unwrap_err().status(),
+                axum::http::StatusCode::BAD_REQUEST,
+                "{bad}"
+            );
+        }
+    }
+}
