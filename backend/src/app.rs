@@ -51,6 +51,7 @@ pub async fn state_from_config(config: &Config) -> anyhow::Result<AppState> {
         db,
         reads,
         top: Arc::new(TopCache::default()),
+        health: Arc::default(),
         tokens,
         challenges,
         settings: Arc::new(Settings {
@@ -95,7 +96,6 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
         &config.trusted_proxies,
         state.metrics.clone(),
     );
-    rate_limits.spawn_housekeeping();
     let security = SecurityHeaders::from_config(config)?;
     let timeout = config.request_timeout();
     // Layers run outermost last-added: request id, then security headers, metrics, logging,

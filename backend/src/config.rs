@@ -137,6 +137,13 @@ pub struct RateLimitConfig {
     pub auth_burst: u32,
     pub api_per_second: u32,
     pub api_burst: u32,
+    /// IPv4 clients are keyed by this prefix of their address (32: each address).
+    pub ipv4_prefix: u8,
+    /// IPv6 clients are keyed by this prefix (64: one site's subnet, what one machine gets).
+    pub ipv6_prefix: u8,
+    /// Budget cells per limit (8 bytes each, allocated at start): memory never grows past
+    /// them however many clients come; clients hashing to one cell share a budget.
+    pub client_cells: usize,
 }
 
 impl Default for RateLimitConfig {
@@ -147,6 +154,9 @@ impl Default for RateLimitConfig {
             auth_burst: 10,
             api_per_second: 20,
             api_burst: 100,
+            ipv4_prefix: 32,
+            ipv6_prefix: 64,
+            client_cells: 1 << 20,
         }
     }
 }
@@ -265,6 +275,20 @@ impl Config {
             .contains(&0)
         {
             bail!("rate limits must be positive (or set rate_limit.enabled = false)");
+        }
+        if !(8..=32).contains(&limits.ipv4_prefix) || !(32..=128).contains(&limits.ipv6_prefix) {
+            bail!(
+                "rate_limit.ipv4_prefix must be 8..=32 and rate_limit.ipv6_prefix 32..=128, not {} and {}",
+                limits.ipv4_prefix,
+                limits.ipv6_prefix
+            );
+        }
+        if !(1024..=(1 << 26)).contains(&limits.client_cells) {
+            bail!(
+                "rate_limit.client_cells must be between 1024 and {}, not {}",
+                1 << 26,
+                limits.client_cells
+            );
         }
         for origin in &self.cors_allowed_origins {
             axum::http::HeaderValue::from_str(origin)

@@ -83,6 +83,28 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// A path parameter; one that does not parse (a match id that is not a UUID, bytes that are
+/// not UTF-8) is a 400 with the JSON error body, like every other bad request.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|rejection| {
+                ApiError::malformed(format!("bad path: {}", rejection.body_text()))
+            })
+    }
+}
+
 /// A query string; any problem is a 400 naming the parameter.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);

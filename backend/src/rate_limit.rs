@@ -1,6 +1,13 @@
 //! Per-client request budgets (GCRA, from `governor`): strict for `/api/auth/*`, loose for
 //! the rest of `/api`, none for static files and health checks. Over budget: 429 with
 //! `Retry-After` and the JSON error body.
+//!
+//! A client is its address, and an IPv6 client its /64 (configurable): one machine gets a
+//! whole /64, so keying on the full address would give it 2^64 budgets. Budgets live in a
+//! fixed number of cells ([`ClientCells`]) that clients hash to: memory is the same for ten
+//! clients or a hundred million, and a flood of fresh addresses cannot grow it. Two clients
+//! landing in one cell share a budget; with the default 2^20 cells and ten thousand clients
+//! active at once, about one in a hundred does.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
@@ -11,8 +18,12 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::hash::BuildHasher;
+
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::nanos::Nanos;
+use governor::state::{InMemoryState, NotKeyed, StateStore};
+use governor::{Quota, RateLimiter};
 use ipnet::IpNet;
 use protocol::ErrorCode;
 
@@ -53,10 +64,82 @@ pub struct RateLimits {
     metrics: Arc<Metrics>,
 }
 
+/// GCRA state for any number of clients in a fixed number of cells: a client uses the cell
+/// its key hashes to (with a per-process random seed, so nobody can aim at another's cell).
+pub struct ClientCells {
+    cells: Box<[InMemoryState]>,
+    seed: std::hash::RandomState,
+}
+
+impl std::fmt::Debug for ClientCells {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCells")
+            .field("cells", &self.cells.len())
+            .finish()
+    }
+}
+
+impl ClientCells {
+    pub fn new(cells: usize) -> Self {
+        Self {
+            cells: (0..cells.max(1))
+                .map(|_| InMemoryState::default())
+                .collect(),
+            seed: std::hash::RandomState::new(),
+        }
+    }
+
+    /// Bytes `cells` cells hold (fixed).
+    pub fn memory_bytes(cells: usize) -> usize {
+        cells.max(1) * std::mem::size_of::<InMemoryState>()
+    }
+}
+
+impl StateStore for ClientCells {
+    type Key = IpAddr;
+
+    fn measure_and_replace<T, F, E>(&self, key: &IpAddr, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        let index = (self.seed.hash_one(key) % self.cells.len() as u64) as usize;
+        self.cells[index].measure_and_replace(&NotKeyed::NonKey, f)
+    }
+}
+
+type CellLimiter = RateLimiter<IpAddr, ClientCells, DefaultClock>;
+
 #[derive(Debug)]
 struct Limiters {
-    auth: DefaultKeyedRateLimiter<IpAddr>,
-    api: DefaultKeyedRateLimiter<IpAddr>,
+    auth: CellLimiter,
+    api: CellLimiter,
+    ipv4_prefix: u8,
+    ipv6_prefix: u8,
+    cells: usize,
+}
+
+/// The key a client's budget is kept under: its address cut to the configured prefix.
+pub fn client_key(address: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> IpAddr {
+    match address {
+        // An IPv4 client behind an IPv4-mapped IPv6 socket is an IPv4 client.
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() => client_key(
+            IpAddr::V4(v6.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED)),
+            ipv4_prefix,
+            ipv6_prefix,
+        ),
+        IpAddr::V4(v4) => {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(ipv4_prefix))
+                .unwrap_or(0);
+            IpAddr::V4((u32::from(v4) & mask).into())
+        }
+        IpAddr::V6(v6) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(ipv6_prefix))
+                .unwrap_or(0);
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
+    }
 }
 
 fn positive(value: u32) -> NonZeroU32 {
@@ -70,9 +153,13 @@ impl RateLimits {
                 .allow_burst(positive(config.auth_burst));
             let api = Quota::per_second(positive(config.api_per_second))
                 .allow_burst(positive(config.api_burst));
+            let clock = DefaultClock::default();
             Arc::new(Limiters {
-                auth: RateLimiter::keyed(auth),
-                api: RateLimiter::keyed(api),
+                auth: RateLimiter::new(auth, ClientCells::new(config.client_cells), clock.clone()),
+                api: RateLimiter::new(api, ClientCells::new(config.client_cells), clock),
+                ipv4_prefix: config.ipv4_prefix,
+                ipv6_prefix: config.ipv6_prefix,
+                cells: config.client_cells,
             })
         });
         Self {
@@ -82,22 +169,26 @@ impl RateLimits {
         }
     }
 
-    /// Forgets clients whose budget is full again, so memory does not grow with every
-    /// address ever seen. Runs until the process ends.
-    pub fn spawn_housekeeping(&self) {
-        let Some(inner) = self.inner.clone() else {
-            return;
+    /// Bytes the budgets hold (fixed at start).
+    pub fn memory_bytes(&self) -> usize {
+        self.inner
+            .as_ref()
+            .map_or(0, |inner| 2 * ClientCells::memory_bytes(inner.cells))
+    }
+
+    /// Whether a request of `class` from `client` is within budget now (the middleware's
+    /// check, for tests and benchmarks).
+    pub fn check(&self, class: LimitClass, client: IpAddr) -> Result<(), Duration> {
+        let Some(inner) = &self.inner else {
+            return Ok(());
         };
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                interval.tick().await;
-                inner.auth.retain_recent();
-                inner.api.retain_recent();
-                inner.auth.shrink_to_fit();
-                inner.api.shrink_to_fit();
-            }
-        });
+        let limiter = match class {
+            LimitClass::Auth => &inner.auth,
+            LimitClass::Api => &inner.api,
+        };
+        limiter
+            .check_key(&client_key(client, inner.ipv4_prefix, inner.ipv6_prefix))
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
 
@@ -109,20 +200,15 @@ pub async fn middleware(
     request: Request,
     next: Next,
 ) -> Response {
-    let (Some(inner), Some(class)) = (&limits.inner, LimitClass::of(request.uri().path())) else {
+    let (Some(_), Some(class)) = (&limits.inner, LimitClass::of(request.uri().path())) else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
     let client = client_ip(&parts, &limits.trusted_proxies).unwrap_or(UNKNOWN_CLIENT);
-    let limiter = match class {
-        LimitClass::Auth => &inner.auth,
-        LimitClass::Api => &inner.api,
-    };
-    match limiter.check_key(&client) {
+    match limits.check(class, client) {
         Ok(()) => next.run(Request::from_parts(parts, body)).await,
-        Err(not_until) => {
+        Err(wait) => {
             limits.metrics.rate_limited(class);
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             let mut response = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -135,5 +221,58 @@ pub async fn middleware(
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
             response
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(config: RateLimitConfig) -> RateLimits {
+        RateLimits::new(&config, &[], Arc::new(Metrics::new()))
+    }
+
+    #[test]
+    fn clients_are_keyed_by_their_prefix() {
+        let key = |text: &str| client_key(text.parse().unwrap(), 32, 64).to_string();
+        assert_eq!(key("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::9"), "2001:db8:1:2::");
+        assert_eq!(key("198.51.100.7"), "198.51.100.7");
+        // IPv4 behind a dual-stack socket is still IPv4.
+        assert_eq!(key("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(
+            client_key("198.51.100.7".parse().unwrap(), 24, 48).to_string(),
+            "198.51.100.0"
+        );
+        assert_eq!(
+            client_key("2001:db8:1:2::9".parse().unwrap(), 32, 48).to_string(),
+            "2001:db8:1::"
+        );
+    }
+
+    #[test]
+    fn a_million_distinct_clients_take_no_more_memory_than_one() {
+        let limits = limits(RateLimitConfig::default());
+        let before = limits.memory_bytes();
+        // The stated bound: 2 limits x 2^20 cells x 8 bytes = 16 MiB, fixed at start.
+        assert_eq!(before, 16 << 20);
+        let mut refused = 0;
+        for index in 0..1_000_000_u32 {
+            let client = IpAddr::V6(((0x2001_0db8_u128 << 96) | (u128::from(index) << 64)).into());
+            if limits.check(LimitClass::Auth, client).is_err() {
+                refused += 1;
+            }
+        }
+        assert_eq!(limits.memory_bytes(), before);
+        // Each made one request of a burst of 10: only clients sharing a cell with ten or more
+        // others are refused, and with 2^20 cells that is almost never (one shared cell
+        // would refuse everyone after the tenth).
+        assert!(refused < 100, "{refused} of a million clients refused");
+        // Every one of them is still limited: the budget holds under the flood.
+        let first = IpAddr::V6((0x2001_0db8_u128 << 96).into());
+        let refusals = (0..20)
+            .filter(|_| limits.check(LimitClass::Auth, first).is_err())
+            .count();
+        assert!(refusals >= 10, "{refusals}");
     }
 }

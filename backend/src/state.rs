@@ -17,6 +17,8 @@ pub struct AppState {
     /// For anonymous public reads (leaderboard, stats, records): its own few connections
     /// and a statement timeout, so that readers can never take the connections writes need.
     pub reads: PgPool,
+    /// The last database check of the health endpoints.
+    pub health: Arc<crate::routes::health::DatabaseProbe>,
     /// The top of the leaderboard, in memory.
     pub top: Arc<TopCache>,
     pub tokens: TokenKeys,

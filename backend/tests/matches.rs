@@ -399,6 +399,8 @@ async fn bad_history_queries_are_400() {
         "limit=ten",
         "before=%21%21",
         "page=2",
+        // A well-formed cursor naming a time PostgreSQL cannot store: refused, not a 500.
+        "before=LTMxNTM2NDQ3MDAwMDAwMDAwMC4wMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDA",
     ] {
         let response = app
             .get(&format!("/api/matches/mine?{query}"), Some(&player.token))
@@ -408,4 +410,15 @@ async fn bad_history_queries_are_400() {
     app.get("/api/matches/mine", None)
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "missing_token");
+    // A match id that is not one gets the JSON error body too.
+    app.get("/api/matches/not-a-uuid/record", None)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "malformed_request");
+    app.post(
+        "/api/matches/42/result",
+        serde_json::json!({}),
+        Some(&player.token),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "malformed_request");
 }

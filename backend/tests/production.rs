@@ -95,7 +95,31 @@ fn strict_limits() -> RateLimitConfig {
         auth_burst: 3,
         api_per_second: 1,
         api_burst: 5,
+        ..RateLimitConfig::default()
     }
+}
+
+#[tokio::test]
+async fn an_ipv6_client_is_its_64_not_each_of_its_addresses() {
+    let app = TestApp::spawn_with(|config| config.rate_limit = strict_limits()).await;
+    // One machine's /64: a fresh address per request buys nothing.
+    for host in 1..=3 {
+        let peer = tcp_peer(&format!("[2001:db8:aa:1::{host:x}]:40000"));
+        assert_eq!(
+            app.send(challenge_from(peer, None)).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let next_address = tcp_peer("[2001:db8:aa:1:ffff:ffff:ffff:fffe]:40000");
+    app.send(challenge_from(next_address, None))
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // The neighbouring /64 is another client.
+    let neighbour = tcp_peer("[2001:db8:aa:2::1]:40000");
+    assert_eq!(
+        app.send(challenge_from(neighbour, None)).await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -187,7 +211,21 @@ async fn metrics_count_requests_by_route_and_business_events() {
     )
     .await;
     app.get("/api/nope", None).await;
+    // Any token is a valid HTTP method; none adds a series.
+    for method in ["BREW", "PROPFIND", "X-ANYTHING"] {
+        let request = Request::builder()
+            .method(method)
+            .uri("/api/leaderboard")
+            .body(Body::empty())
+            .unwrap();
+        app.send(request).await;
+    }
     let text = app.state.metrics.render(&app.state.db);
+    assert!(
+        text.contains(r#"stellar_heads_http_requests_total{method="other",route="/api/leaderboard",status="405"} 3"#),
+        "{text}"
+    );
+    assert!(!text.contains("BREW"), "{text}");
     for expected in [
         r#"stellar_heads_http_requests_total{method="POST",route="/api/auth/register",status="201"} 1"#,
         r#"stellar_heads_http_requests_total{method="GET",route="/api/players/{wallet_address}/stats",status="200"} 1"#,

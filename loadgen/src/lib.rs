@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod leaderboard_bench;
 pub mod load;
 pub mod replay_bench;
 pub mod server;

@@ -1,5 +1,9 @@
 //! Health endpoints: `/health/live` (the process answers), `/health/ready` (it can serve:
 //! the database answers), `/health` (a report for people and dashboards).
+//!
+//! They are public and unlimited, so the database is asked at most once per
+//! [`DatabaseProbe::PERIOD`] however often they are called: callers within a period share the
+//! last answer, and concurrent callers wait for one query.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +17,16 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The last database check, shared by every health request.
+#[derive(Debug, Default)]
+pub struct DatabaseProbe {
+    last: tokio::sync::Mutex<Option<(Instant, Result<Duration, String>)>>,
+}
+
+impl DatabaseProbe {
+    pub const PERIOD: Duration = Duration::from_secs(1);
+}
 
 pub async fn live() -> Json<Value> {
     Json(json!({"status": "ok"}))
@@ -51,8 +65,21 @@ pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
     (status, Json(report))
 }
 
-/// Round-trips `SELECT 1`; the error is a short description fit for a public endpoint.
+/// The database's state: the last check if it is recent, else a new one.
 async fn check_database(state: &AppState) -> Result<Duration, String> {
+    let mut last = state.health.last.lock().await;
+    if let Some((at, answer)) = &*last
+        && at.elapsed() < DatabaseProbe::PERIOD
+    {
+        return answer.clone();
+    }
+    let answer = query_database(state).await;
+    *last = Some((Instant::now(), answer.clone()));
+    answer
+}
+
+/// Round-trips `SELECT 1`; the error is a short description fit for a public endpoint.
+async fn query_database(state: &AppState) -> Result<Duration, String> {
     let started = Instant::now();
     match tokio::time::timeout(
         DATABASE_CHECK_TIMEOUT,

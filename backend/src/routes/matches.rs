@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::auth::AuthenticatedPlayer;
 use crate::db::is_foreign_key_violation;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::metrics::ReplayOutcome;
 use crate::players::{parse_username, parse_wallet};
 use crate::state::AppState;
@@ -263,7 +263,7 @@ async fn stored_match(
 pub async fn submit_result(
     State(state): State<AppState>,
     caller: AuthenticatedPlayer,
-    Path(match_id): Path<Uuid>,
+    ApiPath(match_id): ApiPath<Uuid>,
     ApiJson(submission): ApiJson<MatchResultSubmission>,
 ) -> ApiResult<(StatusCode, Json<StoredMatch>)> {
     check_result(&submission)?;
@@ -413,7 +413,7 @@ pub async fn submit_result(
 /// to watch.
 pub async fn record(
     State(state): State<AppState>,
-    Path(match_id): Path<Uuid>,
+    ApiPath(match_id): ApiPath<Uuid>,
 ) -> ApiResult<Json<MatchReplay>> {
     #[derive(FromRow)]
     struct Row {
@@ -471,10 +471,12 @@ fn decode_cursor(cursor: &str) -> Option<(OffsetDateTime, Uuid)> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
     let (micros, id) = text.split_once('.')?;
     let nanos = micros.parse::<i128>().ok()?.checked_mul(1000)?;
-    Some((
-        OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?,
-        id.parse().ok()?,
-    ))
+    let played_at = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+    // Within what PostgreSQL stores (a crafted year -9999 would make the query fail).
+    if played_at.year() < 1 {
+        return None;
+    }
+    Some((played_at, id.parse().ok()?))
 }
 
 /// `GET /api/matches/mine`: newest first, keyset-paginated so that new matches never shift

@@ -1,12 +1,13 @@
 //! The caller's profile and any player's public stats.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use protocol::api::{PlayerProfile, PlayerStats, Standing};
 use protocol::{ErrorCode, StellarAccountId};
 
 use crate::auth::AuthenticatedPlayer;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
 use crate::players::{self, STANDING_COLUMNS, StandingRow};
 use crate::ranking::{self, RankCursor};
 use crate::state::AppState;
@@ -25,7 +26,7 @@ pub async fn me(
 
 pub async fn stats(
     State(state): State<AppState>,
-    Path(wallet_address): Path<String>,
+    ApiPath(wallet_address): ApiPath<String>,
 ) -> ApiResult<Json<PlayerStats>> {
     let account = StellarAccountId::parse(&wallet_address)
         .map_err(|error| ApiError::validation("wallet_address", error.to_string()))?;
