@@ -111,6 +111,17 @@ in
       '';
     };
 
+    jwtPreviousSecretFile = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "/run/keys/stellar-heads-jwt-secret.old";
+      description = ''
+        While rotating the token secret: the previous secret. Tokens and wallet challenges it
+        signed are still accepted (new ones are signed with `jwtSecretFile`), so nobody is
+        signed out; unset it once `settings.jwt_ttl_secs` has passed since the rotation.
+      '';
+    };
+
     database = {
       createLocally = mkOption {
         type = types.bool;
@@ -199,7 +210,10 @@ in
         message = "services.stellar-heads: settings.socket_mode must let the group read and write (like 0660): nginx reaches the socket through the service's group.";
       }
       {
-        assertion = !(inStore cfg.jwtSecretFile) && (cfg.database.urlFile == null || !(inStore cfg.database.urlFile));
+        assertion =
+          !(inStore cfg.jwtSecretFile)
+          && (cfg.jwtPreviousSecretFile == null || !(inStore cfg.jwtPreviousSecretFile))
+          && (cfg.database.urlFile == null || !(inStore cfg.database.urlFile));
         message = "services.stellar-heads: secrets must not be in the Nix store (world-readable); point jwtSecretFile and database.urlFile at files outside it.";
       }
     ];
@@ -233,6 +247,9 @@ in
         # %d is the credentials directory systemd makes for LoadCredential.
         STELLAR_HEADS_JWT_SECRET_FILE = "%d/jwt-secret";
       }
+      // lib.optionalAttrs (cfg.jwtPreviousSecretFile != null) {
+        STELLAR_HEADS_JWT_PREVIOUS_SECRET_FILE = "%d/jwt-previous-secret";
+      }
       // (
         if cfg.database.createLocally then
           { DATABASE_URL = localDatabaseUrl; }
@@ -256,6 +273,7 @@ in
         LoadCredential = [
           "jwt-secret:${cfg.jwtSecretFile}"
         ]
+        ++ optional (cfg.jwtPreviousSecretFile != null) "jwt-previous-secret:${cfg.jwtPreviousSecretFile}"
         ++ optional (cfg.database.urlFile != null) "database-url:${cfg.database.urlFile}";
       };
     };

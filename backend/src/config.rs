@@ -243,6 +243,42 @@ impl Config {
         if self.database_url.is_some() && self.database_url_file.is_some() {
             bail!("set database_url or database_url_file, not both");
         }
+        // Ranges outside which a setting can only be a mistake: each names itself.
+        let ranges: [(&str, u64, u64, u64); 7] = [
+            // A full match's result is about 15 KB of JSON.
+            (
+                "max_body_bytes",
+                self.max_body_bytes as u64,
+                32 * 1024,
+                16 << 20,
+            ),
+            ("verify_queue", self.verify_queue as u64, 1, 100_000),
+            ("request_timeout_secs", self.request_timeout_secs, 1, 3600),
+            (
+                "header_read_timeout_secs",
+                self.header_read_timeout_secs,
+                1,
+                600,
+            ),
+            ("shutdown_grace_secs", self.shutdown_grace_secs, 0, 3600),
+            (
+                "database_acquire_timeout_secs",
+                self.database_acquire_timeout_secs,
+                1,
+                600,
+            ),
+            (
+                "match_ticket_ttl_secs",
+                self.match_ticket_ttl_secs,
+                0,
+                24 * 3600,
+            ),
+        ];
+        for (name, value, low, high) in ranges {
+            if !(low..=high).contains(&value) {
+                bail!("{name} must be between {low} and {high}, not {value}");
+            }
+        }
         u32::from_str_radix(self.socket_mode.trim_start_matches("0o"), 8).with_context(|| {
             format!(
                 "socket_mode must be octal, like \"0660\", not {:?}",
@@ -299,9 +335,6 @@ impl Config {
                         "cors_allowed_origins: {origin:?} is not an origin like https://example.org"
                     )
                 })?;
-        }
-        if self.request_timeout_secs == 0 || self.header_read_timeout_secs == 0 {
-            bail!("timeouts must be positive");
         }
         let shortest_ticket = u64::from(protocol::rules::MATCH_SECONDS) + 60;
         if self.match_ticket_ttl_secs < shortest_ticket {
@@ -473,5 +506,24 @@ mod tests {
         );
         std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap();
         assert!(format!("{:#}", Config::load(Some(&file)).unwrap_err()).contains("lisen"));
+    }
+
+    #[test]
+    fn settings_that_make_no_sense_are_refused_by_name() {
+        let refused = |adjust: fn(&mut Config)| {
+            let mut config = Config::default();
+            adjust(&mut config);
+            format!("{:#}", config.validate().unwrap_err())
+        };
+        assert!(refused(|c| c.jwt_ttl_secs = u64::MAX).contains("jwt_ttl_secs"));
+        assert!(refused(|c| c.challenge_ttl_secs = 0).contains("challenge_ttl_secs"));
+        assert!(refused(|c| c.max_body_bytes = 100).contains("max_body_bytes"));
+        assert!(refused(|c| c.verify_queue = 0).contains("verify_queue"));
+        assert!(refused(|c| c.request_timeout_secs = 0).contains("request_timeout_secs"));
+        assert!(refused(|c| c.read_statement_timeout_ms = 0).contains("read_statement_timeout_ms"));
+        assert!(refused(|c| c.rate_limit.ipv6_prefix = 129).contains("ipv6_prefix"));
+        assert!(refused(|c| c.rate_limit.client_cells = 1).contains("client_cells"));
+        assert!(refused(|c| c.database_read_connections = 0).contains("database_read_connections"));
+        assert!(Config::default().validate().is_ok());
     }
 }

@@ -69,6 +69,13 @@ pkgs.testers.runNixOSTest {
         environment.systemPackages = [
           pkgs.curl
           pkgs.jq
+          # Signs the server's challenge with a test key, as a player's wallet does.
+          (pkgs.writers.writePython3Bin "test-wallet"
+            {
+              libraries = [ pkgs.python3Packages.cryptography ];
+              flakeIgnore = [ "E501" ];
+            }
+            (builtins.readFile ./test-wallet.py))
         ];
       };
   };
@@ -76,11 +83,6 @@ pkgs.testers.runNixOSTest {
   testScript =
     { nodes, ... }:
     let
-      registration = builtins.toJSON {
-        username = "vm_player";
-        # A valid account address (checksum included); the client never needs its key.
-        wallet_address = "GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ";
-      };
       start = builtins.toJSON {
         mode = {
           kind = "vs_computer";
@@ -97,6 +99,7 @@ pkgs.testers.runNixOSTest {
     in
     ''
       import json
+      import shlex
 
       # The CA first: an order placed before pebble answers is retried only after 15 minutes.
       acme.start()
@@ -118,11 +121,29 @@ pkgs.testers.runNixOSTest {
       with subtest("the service's sandbox scores ${threshold}/10 exposure or better"):
           server.succeed("systemd-analyze security --threshold=${threshold} stellar-heads.service")
 
-      with subtest("a client signs up, abandons a ranked match and finds the forfeit ranked, over HTTPS"):
-          auth = json.loads(client.succeed(
-              "curl --fail --silent -H 'content-type: application/json' "
-              "--data '${registration}' https://${domain}/api/auth/register"
+      with subtest("a client signs up with its wallet's signature, abandons a ranked match and finds the forfeit ranked, over HTTPS"):
+          address = client.succeed("test-wallet address").strip()
+          api = "curl --fail --silent -H 'content-type: application/json' https://${domain}/api"
+          # Without the key's signature, no account.
+          client.fail(
+              f"{api}/auth/register --data '"
+              + json.dumps({"username": "squatter", "wallet_address": address})
+              + "'"
+          )
+          challenge = json.loads(client.succeed(
+              f"{api}/auth/challenge --data '" + json.dumps({"wallet_address": address}) + "'"
           ))
+          assert challenge["registered"] is False, challenge
+          signature = client.succeed(
+              "printf %s " + shlex.quote(challenge["message"]) + " | test-wallet sign"
+          ).strip()
+          registration = json.dumps({
+              "username": "vm_player",
+              "wallet_address": address,
+              "challenge": challenge["challenge"],
+              "signature": signature,
+          })
+          auth = json.loads(client.succeed(f"{api}/auth/register --data '{registration}'"))
           token = auth["token"]
           start = (
               f"curl --fail --silent -H 'authorization: Bearer {token}' "
