@@ -37,12 +37,38 @@ let
     proxyPass = upstream;
     extraConfig = lines [ hideBackendHeaders extraConfig ];
   };
+  # The rate-limit key of a client, as the backend keys it: an IPv4 client's address, an IPv6
+  # client's /64 (one machine gets a whole /64: keying on the address would give it 2^64
+  # budgets). nginx prints IPv6 addresses in RFC 5952 form, so the /64 is the first four
+  # groups of one of these shapes (groups left out by "::" are zeros). `@source@` stands for
+  # the address variable. nixos/checks/client-key-check.py runs these in nginx against
+  # Python's own /64 of thousands of addresses.
+  clientKeyRules = [
+    [ "~^::ffff:([0-9.]+)$" "$1" ]
+    [ "~^[0-9.]+$" "@source@" ]
+    [ "~^([0-9a-f]+:[0-9a-f]+:[0-9a-f]+:[0-9a-f]+):" "$1" ]
+    [ "~^([0-9a-f]+:[0-9a-f]+:[0-9a-f]+)::" "$1:0" ]
+    [ "~^([0-9a-f]+:[0-9a-f]+)::" "$1:0:0" ]
+    [ "~^([0-9a-f]+)::([0-9a-f]+)(:[0-9a-f]+){4}$" "$1:0:0:$2" ]
+    [ "~^([0-9a-f]+)::" "$1:0:0:0" ]
+    [ "~^::([0-9a-f]+):([0-9a-f]+)(:[0-9a-f]+){4}$" "0:0:$1:$2" ]
+    [ "~^::([0-9a-f]+)(:[0-9a-f]+){4}$" "0:0:0:$1" ]
+    [ "~^::" "0:0:0:0" ]
+  ];
+  clientKeyMap = source: variable: lines ([ "map ${source} ${variable} {" ]
+    ++ map
+    (rule: "  \"${builtins.elemAt rule 0}\" \"${builtins.replaceStrings [ "@source@" ] [ source ] (builtins.elemAt rule 1)}\";")
+    clientKeyRules
+    ++ [ "  default ${source};" "}" ]);
   # Build reports that sit in the web root but are not the site's.
   notServed = [ "/frontend-size-report.txt" "/game/size-report.txt" "/game/.source-sha256" ];
 in
 {
+  inherit clientKeyRules;
+
   httpConfig = ''
-    limit_req_zone $binary_remote_addr zone=stellar_heads_auth:10m rate=${toString authRatePerMinute}r/m;
+    ${clientKeyMap "$remote_addr" "$stellar_heads_client"}
+    limit_req_zone $stellar_heads_client zone=stellar_heads_auth:10m rate=${toString authRatePerMinute}r/m;
   '';
 
   serverConfig = ''

@@ -4,7 +4,8 @@
 #     `systemd-analyze verify` without a single warning and scores at most 0.5 exposure (1.0
 #     when the database is reached over TCP) in `systemd-analyze security`;
 #   - the backup timer's default calendar is valid (`systemd-analyze calendar`);
-#   - the site's nginx settings (nixos/nginx.nix) pass `nginx -t` in a minimal config, and,
+#   - the site's nginx settings (nixos/nginx.nix) pass `nginx -t` in a minimal config, their
+#     rate-limit key rules give each client the key the backend gives it (IPv6: the /64), and,
 #     with DATABASE_URL, serve a web root with the real backend behind them: the security
 #     headers once on every answer, caching, API paths, unserved reports (serve-check.py);
 #   - the module's logic (nixos/tests/eval.nix) when NIXPKGS_LIB names a nixpkgs `lib`;
@@ -52,6 +53,8 @@ if ! nginx -t -q -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" 2>"$work
   echo "check-deploy: nginx -t:"; cat "$work/nginx.err"; cat -n "$work/nginx/nginx.conf"; exit 1
 fi
 echo "check-deploy: nginx accepts the site's configuration"
+python3 "$root/nixos/checks/client-key-check.py" "$work/nginx.json" "$work/client-key" \
+  || { echo "check-deploy: the rate-limit key rules are wrong"; exit 1; }
 
 # The same configuration serving for real, the real backend behind it on its unix socket
 # (needs a database: DATABASE_URL), asked for pages, files and API answers (serve-check.py).
