@@ -400,7 +400,7 @@ test("the game page ignores messages that do not come from the game", { timeout:
   await page.context().close();
 });
 
-test("the leaderboard pages through its players, with the page in the address", { timeout: 120_000 }, async () => {
+test("the leaderboard pages through its players by cursor, with the position in the address", { timeout: 120_000 }, async () => {
   const page = await newPage();
   // More ranked players than one page holds (20), through the API: each starts a match and,
   // once it could have been played, submits a real match's record (made by xtask).
@@ -429,31 +429,51 @@ test("the leaderboard pages through its players, with the page in the address", 
   await page.goto(`${baseUrl()}/leaderboard`);
   const range = page.locator("#page-range");
   await range.waitFor();
-  const total = Number((await range.textContent()).match(/^1–20 of (\d+)$/)?.[1]);
-  assert.ok(total > 20, await range.textContent());
+  // The 21 equal results share one rank; the total counts every ranked player.
+  const [, rank, totalText] = (await range.textContent()).match(/^Ranks? (\d+)(?:–\d+)? of (\d+)$/) ?? [];
+  const total = Number(totalText);
+  assert.ok(Number(rank) >= 1 && total > 20, await range.textContent());
   assert.equal(await page.locator("#leaderboard tbody tr").count(), 20);
   assert.ok(await page.locator("#previous-page").isDisabled());
+  const firstPage = await page.locator("#leaderboard tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.wallet));
 
+  // The next page by cursor, none of them on the first page.
+  const secondCount = Math.min(total - 20, 20);
   await page.click("#next-page");
-  await page.waitForURL(`${baseUrl()}/leaderboard?page=2`);
-  await page.waitForSelector(`#page-range:has-text("21–")`);
-  assert.equal(await range.textContent(), `21–${Math.min(total, 40)} of ${total}`);
-  assert.equal(await page.locator("#leaderboard tbody tr").count(), Math.min(total, 40) - 20);
+  await page.waitForURL(/\/leaderboard\?after=/);
+  await page.waitForFunction((n) => document.querySelectorAll("#leaderboard tbody tr").length === n, secondCount);
+  const secondPage = await page.locator("#leaderboard tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.wallet));
+  assert.equal(secondPage.filter((wallet) => firstPage.includes(wallet)).length, 0, "pages never overlap");
+  assert.equal(await page.locator("#next-page").isDisabled(), total <= 40);
+  assert.ok(!(await page.locator("#previous-page").isDisabled()));
   await screenshot(page, "site-leaderboard-page-2");
 
-  // The page survives a reload, and the browser's back button returns to the first.
+  // The page survives a reload; the browser's back button returns to the first; "previous"
+  // from the second page is the first again.
   await page.reload();
-  await page.waitForSelector(`#page-range:has-text("21–")`);
+  await page.waitForFunction((n) => document.querySelectorAll("#leaderboard tbody tr").length === n, secondCount);
   await page.goBack();
-  await page.waitForSelector(`#page-range:has-text("1–20 of")`);
+  await page.waitForFunction(() => document.querySelectorAll("#leaderboard tbody tr").length === 20);
+  assert.ok(await page.locator("#previous-page").isDisabled());
+  await page.goForward();
+  await page.waitForFunction((n) => document.querySelectorAll("#leaderboard tbody tr").length === n, secondCount);
+  await page.click("#previous-page");
+  await page.waitForURL(/\/leaderboard\?before=/);
+  await page.waitForFunction(() => document.querySelectorAll("#leaderboard tbody tr").length === 20);
+  assert.deepEqual(
+    await page.locator("#leaderboard tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.wallet)),
+    firstPage,
+  );
 
-  // A malformed page is the first; a page past the end says so.
-  await page.goto(`${baseUrl()}/leaderboard?page=abc`);
-  await page.waitForSelector(`#page-range:has-text("1–20 of")`);
-  await page.goto(`${baseUrl()}/leaderboard?page=999`);
+  // A cursor the server never gave says so, with a way back; so does a position past the end.
+  await page.goto(`${baseUrl()}/leaderboard?after=abc`);
+  await page.waitForSelector("text=the leaderboard cursor is not one this server gave out");
+  await page.click("#first-page");
+  await page.waitForFunction(() => document.querySelectorAll("#leaderboard tbody tr").length === 20);
+  await page.goto(`${baseUrl()}/leaderboard?after=-1.0.0.0.00000000000000000000000000000000`);
   await page.waitForSelector("#past-the-end");
   await page.click("#first-page");
-  await page.waitForSelector(`#page-range:has-text("1–20 of")`);
+  await page.waitForFunction(() => document.querySelectorAll("#leaderboard tbody tr").length === 20);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

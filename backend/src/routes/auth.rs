@@ -101,6 +101,19 @@ async fn prove(
     }
 }
 
+/// A transaction in which `signature` has proved `account` with `challenge` (marked used in
+/// it): what follows in it happens for the key's holder only.
+async fn begin_proved(
+    state: &AppState,
+    account: &StellarAccountId,
+    challenge: &str,
+    signature: &str,
+) -> ApiResult<Transaction<'static, Postgres>> {
+    let mut tx = Some(state.db.begin().await?);
+    prove(state, &mut tx, account, challenge, signature).await?;
+    Ok(tx.expect("prove keeps the transaction when the proof holds"))
+}
+
 /// Starts a session for `player` in `tx`, and its token.
 async fn start_session(
     state: &AppState,
@@ -127,16 +140,7 @@ pub async fn register(
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
     let account = request.wallet_address;
-    let mut tx = Some(state.db.begin().await?);
-    prove(
-        &state,
-        &mut tx,
-        &account,
-        &request.challenge,
-        &request.signature,
-    )
-    .await?;
-    let mut tx = tx.expect("prove keeps the transaction on success");
+    let mut tx = begin_proved(&state, &account, &request.challenge, &request.signature).await?;
     let inserted: Result<PlayerRow, sqlx::Error> = sqlx::query_as(&format!(
         "INSERT INTO players (username, wallet_address, verified_at) VALUES ($1, $2, now()) \
          RETURNING {PLAYER_COLUMNS}"
@@ -176,16 +180,7 @@ pub async fn verify(
     ApiJson(request): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<AuthResponse>> {
     let account = request.wallet_address;
-    let mut tx = Some(state.db.begin().await?);
-    prove(
-        &state,
-        &mut tx,
-        &account,
-        &request.challenge,
-        &request.signature,
-    )
-    .await?;
-    let mut tx = tx.expect("prove keeps the transaction on success");
+    let mut tx = begin_proved(&state, &account, &request.challenge, &request.signature).await?;
     // No account: rolled back, so the same signed challenge can create one.
     let player = players::by_wallet(&mut *tx, &account)
         .await?
