@@ -5,15 +5,19 @@
 -- wins, goal difference and goals, then by player id (only to make the order total).
 --
 -- A player's rank is 1 + the number of players strictly ahead. Counting them row by row costs
--- O(rank); instead two small tables count the players per points value and per full sort key,
--- kept exact by a trigger on standings, so a rank is two index range sums over at most a few
--- thousand rows, whatever the number of players.
+-- O(rank); instead the database keeps how many players there are per prefix of the sort key
+-- (points; points and wins; ...; the whole key), exact, kept by a trigger on standings. A rank
+-- is then four sums, each over the few rows of one prefix (at most a few hundred points
+-- values, a few dozen win counts for a points value, and so on), whatever the number of players.
 
 -- Recomputed at the end from the matches (emptied first, before the count trigger exists).
 DELETE FROM standings;
 DROP INDEX standings_rank_idx;
 ALTER TABLE standings DROP COLUMN points;
 ALTER TABLE standings ADD COLUMN points integer NOT NULL DEFAULT 0 CHECK (points >= 0);
+-- The player's latest verified ranked match (to watch from the leaderboard), kept here so a page
+-- of the leaderboard never reads the matches table.
+ALTER TABLE standings ADD COLUMN latest_match_id uuid;
 
 -- The leaderboard order, read backwards: every column descending, player id included, so a
 -- page boundary is one row comparison (keyset pagination).
@@ -29,10 +33,11 @@ $$;
 CREATE OR REPLACE FUNCTION standings_add_match() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO standings AS s (player_id, played, wins, draws, losses, goals_for, goals_against,
-                                points)
+                                points, latest_match_id)
     VALUES (NEW.player_id, 1,
             (NEW.outcome = 'win')::int, (NEW.outcome = 'draw')::int, (NEW.outcome = 'loss')::int,
-            NEW.player_score, NEW.opponent_score, match_points(NEW.outcome, NEW.difficulty))
+            NEW.player_score, NEW.opponent_score, match_points(NEW.outcome, NEW.difficulty),
+            CASE WHEN NEW.status = 'verified' THEN NEW.id END)
     ON CONFLICT (player_id) DO UPDATE SET
         played        = s.played + 1,
         wins          = s.wins + EXCLUDED.wins,
@@ -40,62 +45,61 @@ BEGIN
         losses        = s.losses + EXCLUDED.losses,
         goals_for     = s.goals_for + EXCLUDED.goals_for,
         goals_against = s.goals_against + EXCLUDED.goals_against,
-        points        = s.points + EXCLUDED.points;
+        points        = s.points + EXCLUDED.points,
+        latest_match_id = coalesce(EXCLUDED.latest_match_id, s.latest_match_id);
     RETURN NULL;
 END
 $$;
 
--- Players per sort key, and per points value (a sum of the first, kept apart so that "how
--- many have more points" reads a few hundred rows, not every key).
-CREATE TABLE standing_key_counts (
-    points          integer NOT NULL,
-    wins            integer NOT NULL,
-    goal_difference integer NOT NULL,
-    goals_for       integer NOT NULL,
-    players         integer NOT NULL CHECK (players >= 0),
-    PRIMARY KEY (points, wins, goal_difference, goals_for)
+-- Players per prefix of the sort key: level 1 counts per points value, level 2 per (points,
+-- wins), level 3 per (points, wins, goal difference), level 4 per whole key (the columns a level
+-- does not use are 0).
+CREATE TABLE standing_counts (
+    level           smallint NOT NULL CHECK (level BETWEEN 1 AND 4),
+    points          integer  NOT NULL,
+    wins            integer  NOT NULL,
+    goal_difference integer  NOT NULL,
+    goals_for       integer  NOT NULL,
+    players         integer  NOT NULL CHECK (players >= 0),
+    PRIMARY KEY (level, points, wins, goal_difference, goals_for)
 );
 
-CREATE TABLE standing_points_counts (
-    points  integer PRIMARY KEY,
-    players integer NOT NULL CHECK (players >= 0)
-);
+-- The level-`level` prefix of a key, padded with zeros.
+CREATE FUNCTION standing_prefix(lvl integer, k integer[]) RETURNS integer[]
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT ARRAY[k[1],
+                 CASE WHEN lvl >= 2 THEN k[2] ELSE 0 END,
+                 CASE WHEN lvl >= 3 THEN k[3] ELSE 0 END,
+                 CASE WHEN lvl >= 4 THEN k[4] ELSE 0 END]
+$$;
 
--- Adds (delta 1) or removes (delta -1) a player at a key. A removal updates the row its
+-- Adds (delta 1) or removes (delta -1) a player at a prefix. A removal updates the row its
 -- player was counted in (an upsert would check the proposed row, with its -1, first).
--- Concurrent matches lock count rows in one global order (key table before points table,
--- each by key), so they cannot deadlock on them.
-CREATE FUNCTION standing_counts_add(p integer, w integer, gd integer, gf integer, delta integer)
+CREATE FUNCTION standing_counts_add(lvl integer, k integer[], delta integer)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF delta > 0 THEN
-        INSERT INTO standing_key_counts AS k (points, wins, goal_difference, goals_for, players)
-        VALUES (p, w, gd, gf, delta)
-        ON CONFLICT (points, wins, goal_difference, goals_for)
-            DO UPDATE SET players = k.players + EXCLUDED.players;
+        INSERT INTO standing_counts AS c (level, points, wins, goal_difference, goals_for, players)
+        VALUES (lvl, k[1], k[2], k[3], k[4], delta)
+        ON CONFLICT (level, points, wins, goal_difference, goals_for)
+            DO UPDATE SET players = c.players + EXCLUDED.players;
     ELSE
-        UPDATE standing_key_counts SET players = players + delta
-        WHERE (points, wins, goal_difference, goals_for) = (p, w, gd, gf);
+        UPDATE standing_counts c SET players = c.players + delta
+        WHERE (c.level, c.points, c.wins, c.goal_difference, c.goals_for)
+            = (lvl, k[1], k[2], k[3], k[4]);
     END IF;
 END
 $$;
 
-CREATE FUNCTION standing_points_add(p integer, delta integer)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    IF delta > 0 THEN
-        INSERT INTO standing_points_counts AS c (points, players) VALUES (p, delta)
-        ON CONFLICT (points) DO UPDATE SET players = c.players + EXCLUDED.players;
-    ELSE
-        UPDATE standing_points_counts SET players = players + delta WHERE points = p;
-    END IF;
-END
-$$;
-
+-- Moves a standing's count from its old key to its new one (either may be absent). Row locks
+-- are taken in one global order, by level and then by key, so concurrent matches cannot
+-- deadlock on the counts.
 CREATE FUNCTION standings_maintain_counts() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     old_key integer[];
     new_key integer[];
+    old_prefix integer[];
+    new_prefix integer[];
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         old_key := ARRAY[OLD.points, OLD.wins, OLD.goal_difference, OLD.goals_for];
@@ -103,36 +107,22 @@ BEGIN
     IF TG_OP <> 'DELETE' THEN
         new_key := ARRAY[NEW.points, NEW.wins, NEW.goal_difference, NEW.goals_for];
     END IF;
-    IF old_key IS NOT DISTINCT FROM new_key THEN
-        RETURN NULL;
-    END IF;
-    -- Key rows, lower key first.
-    IF old_key IS NOT NULL AND (new_key IS NULL OR old_key < new_key) THEN
-        PERFORM standing_counts_add(old_key[1], old_key[2], old_key[3], old_key[4], -1);
-        IF new_key IS NOT NULL THEN
-            PERFORM standing_counts_add(new_key[1], new_key[2], new_key[3], new_key[4], 1);
+    FOR lvl IN 1..4 LOOP
+        old_prefix := standing_prefix(lvl, old_key);
+        new_prefix := standing_prefix(lvl, new_key);
+        CONTINUE WHEN old_prefix IS NOT DISTINCT FROM new_prefix;
+        IF old_prefix IS NOT NULL AND (new_prefix IS NULL OR old_prefix < new_prefix) THEN
+            PERFORM standing_counts_add(lvl, old_prefix, -1);
+            IF new_prefix IS NOT NULL THEN
+                PERFORM standing_counts_add(lvl, new_prefix, 1);
+            END IF;
+        ELSE
+            PERFORM standing_counts_add(lvl, new_prefix, 1);
+            IF old_prefix IS NOT NULL THEN
+                PERFORM standing_counts_add(lvl, old_prefix, -1);
+            END IF;
         END IF;
-    ELSE
-        PERFORM standing_counts_add(new_key[1], new_key[2], new_key[3], new_key[4], 1);
-        IF old_key IS NOT NULL THEN
-            PERFORM standing_counts_add(old_key[1], old_key[2], old_key[3], old_key[4], -1);
-        END IF;
-    END IF;
-    -- Points rows, lower points first.
-    IF old_key IS NOT NULL AND new_key IS NOT NULL AND old_key[1] = new_key[1] THEN
-        RETURN NULL;
-    END IF;
-    IF old_key IS NOT NULL AND (new_key IS NULL OR old_key[1] < new_key[1]) THEN
-        PERFORM standing_points_add(old_key[1], -1);
-        IF new_key IS NOT NULL THEN
-            PERFORM standing_points_add(new_key[1], 1);
-        END IF;
-    ELSE
-        PERFORM standing_points_add(new_key[1], 1);
-        IF old_key IS NOT NULL THEN
-            PERFORM standing_points_add(old_key[1], -1);
-        END IF;
-    END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$;
@@ -142,23 +132,39 @@ CREATE TRIGGER standings_counts
     FOR EACH ROW EXECUTE FUNCTION standings_maintain_counts();
 
 -- Everything recomputed from the matches that count (the trigger fills the counts).
-INSERT INTO standings (player_id, played, wins, draws, losses, goals_for, goals_against, points)
+INSERT INTO standings (player_id, played, wins, draws, losses, goals_for, goals_against, points,
+                       latest_match_id)
 SELECT m.player_id, count(*),
        count(*) FILTER (WHERE m.outcome = 'win'),
        count(*) FILTER (WHERE m.outcome = 'draw'),
        count(*) FILTER (WHERE m.outcome = 'loss'),
        sum(m.player_score), sum(m.opponent_score),
-       sum(match_points(m.outcome, m.difficulty))
+       sum(match_points(m.outcome, m.difficulty)),
+       (array_agg(m.id ORDER BY m.played_at DESC, m.id DESC)
+            FILTER (WHERE m.status = 'verified'))[1]
 FROM matches m JOIN players p ON p.id = m.player_id
 WHERE m.mode = 'vs_computer' AND m.status <> 'unverified' AND p.closed_at IS NULL
 GROUP BY m.player_id;
 
--- Rank = 1 + players strictly ahead of the key (p, w, gd, gf), from the counts.
+-- Rank = 1 + players strictly ahead of the key (p, w, gd, gf): those with more points, then
+-- those with as many points and more wins, and so on; each sum reads one prefix's few rows.
 CREATE FUNCTION standing_rank(p integer, w integer, gd integer, gf integer) RETURNS bigint
 LANGUAGE sql STABLE AS $$
     SELECT 1
-        + coalesce((SELECT sum(players) FROM standing_points_counts WHERE points > p), 0)
-        + coalesce((SELECT sum(players) FROM standing_key_counts
-                    WHERE (points, wins, goal_difference, goals_for) > (p, w, gd, gf)
-                      AND points = p), 0)
+        + coalesce((SELECT sum(players) FROM standing_counts
+                    WHERE level = 1 AND points > p), 0)
+        + coalesce((SELECT sum(players) FROM standing_counts
+                    WHERE level = 2 AND points = p AND wins > w), 0)
+        + coalesce((SELECT sum(players) FROM standing_counts
+                    WHERE level = 3 AND points = p AND wins = w AND goal_difference > gd), 0)
+        + coalesce((SELECT sum(players) FROM standing_counts
+                    WHERE level = 4 AND points = p AND wins = w AND goal_difference = gd
+                      AND goals_for > gf), 0)
+$$;
+
+-- Players sharing the key (p, w, gd, gf).
+CREATE FUNCTION standing_tied(p integer, w integer, gd integer, gf integer) RETURNS integer
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT players FROM standing_counts
+                     WHERE (level, points, wins, goal_difference, goals_for) = (4, p, w, gd, gf)), 0)
 $$;

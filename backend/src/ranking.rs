@@ -147,14 +147,10 @@ pub async fn page(db: &PgPool, from: PageFrom, limit: u32) -> ApiResult<Page> {
     let mut rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT s.player_id, p.username, p.wallet_address, {STANDING_COLUMNS}, \
                 s.goal_difference, s.points AS sort_points, s.wins AS sort_wins, \
-                s.goals_for AS sort_goals_for, coalesce(k.players, 1) AS tied, \
-                (SELECT m.id FROM matches m \
-                 WHERE m.player_id = s.player_id AND m.status = 'verified' \
-                       AND m.mode = 'vs_computer' \
-                 ORDER BY m.played_at DESC, m.id DESC LIMIT 1) AS latest_match_id \
+                s.goals_for AS sort_goals_for, \
+                standing_tied(s.points, s.wins, s.goal_difference, s.goals_for) AS tied, \
+                s.latest_match_id \
          FROM standings s JOIN players p ON p.id = s.player_id \
-         LEFT JOIN standing_key_counts k ON k.points = s.points AND k.wins = s.wins \
-              AND k.goal_difference = s.goal_difference AND k.goals_for = s.goals_for \
          WHERE {condition} \
          ORDER BY s.points {order}, s.wins {order}, s.goal_difference {order}, \
                   s.goals_for {order}, s.player_id {order} \
@@ -228,11 +224,11 @@ pub async fn rank_of(db: &PgPool, key: &RankCursor) -> ApiResult<i64> {
 
 /// Ranked players in all.
 pub async fn total(db: &PgPool) -> ApiResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT coalesce(sum(players), 0)::bigint FROM standing_points_counts")
-            .fetch_one(db)
-            .await?,
+    Ok(sqlx::query_scalar(
+        "SELECT coalesce(sum(players), 0)::bigint FROM standing_counts WHERE level = 1",
     )
+    .fetch_one(db)
+    .await?)
 }
 
 /// The first [`MAX_PAGE_SIZE`] rows and the total, as of `taken`.

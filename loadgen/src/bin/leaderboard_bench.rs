@@ -19,6 +19,9 @@ struct Args {
     players: usize,
     #[arg(long, default_value_t = 10_000_000)]
     matches: usize,
+    /// PostgreSQL's shared_buffers for the run.
+    #[arg(long, default_value = "1GB")]
+    shared_buffers: String,
     /// Requests timed per kind.
     #[arg(long, default_value_t = 2000)]
     requests: usize,
@@ -27,7 +30,12 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let cluster = Cluster::start(ClusterOptions::default())?;
+    // Sized as a host serving a million players would be (PostgreSQL's default of 128 MB
+    // is sized for a laptop).
+    let cluster = Cluster::start(ClusterOptions {
+        settings: vec![("shared_buffers".into(), args.shared_buffers.clone())],
+        ..ClusterOptions::default()
+    })?;
     pg_harness::create_database(&cluster.admin_url(), "leaderboard_bench").await?;
     let url = cluster.url("leaderboard_bench");
     let socket = ListeningSocket::bind()?;
@@ -133,9 +141,10 @@ async fn main() -> anyhow::Result<()> {
         .await?,
     );
     println!(
-        "leaderboard at {} players, {} matches ({} cores, one client, loopback):",
+        "leaderboard at {} players, {} matches (shared_buffers {}, {} cores, one client, loopback):",
         args.players,
         args.matches,
+        args.shared_buffers,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     for timing in &mut timings {
