@@ -145,26 +145,3 @@ SELECT m.player_id, count(*),
 FROM matches m JOIN players p ON p.id = m.player_id
 WHERE m.mode = 'vs_computer' AND m.status <> 'unverified' AND p.closed_at IS NULL
 GROUP BY m.player_id;
-
--- Rank = 1 + players strictly ahead of the key (p, w, gd, gf): those with more points, then
--- those with as many points and more wins, and so on; each sum reads one prefix's few rows.
-CREATE FUNCTION standing_rank(p integer, w integer, gd integer, gf integer) RETURNS bigint
-LANGUAGE sql STABLE AS $$
-    SELECT 1
-        + coalesce((SELECT sum(players) FROM standing_counts
-                    WHERE level = 1 AND points > p), 0)
-        + coalesce((SELECT sum(players) FROM standing_counts
-                    WHERE level = 2 AND points = p AND wins > w), 0)
-        + coalesce((SELECT sum(players) FROM standing_counts
-                    WHERE level = 3 AND points = p AND wins = w AND goal_difference > gd), 0)
-        + coalesce((SELECT sum(players) FROM standing_counts
-                    WHERE level = 4 AND points = p AND wins = w AND goal_difference = gd
-                      AND goals_for > gf), 0)
-$$;
-
--- Players sharing the key (p, w, gd, gf).
-CREATE FUNCTION standing_tied(p integer, w integer, gd integer, gf integer) RETURNS integer
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT players FROM standing_counts
-                     WHERE (level, points, wins, goal_difference, goals_for) = (4, p, w, gd, gf)), 0)
-$$;

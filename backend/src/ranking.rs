@@ -2,9 +2,10 @@
 //!
 //! The order is (points, wins, goal difference, goals, player id), all descending. Pages are
 //! keyset-paginated on that tuple (a [`RankCursor`]), so a deep page costs what the first
-//! does. Ranks come from the per-key counts the database keeps (migration `fair_ranking`):
-//! the first row's rank is one `standing_rank` call, and each later row's follows from the
-//! row before and the size of its tie group. The top of the board, which every visit to the
+//! does. Ranks come from the counts per prefix of the sort key that the database keeps
+//! (`standing_counts`, migration `fair_ranking`): the rank of a page's cursor is read while the
+//! page is (on another connection), and each row's rank follows from its neighbour's and the
+//! size of the tie groups in between. The top of the board, which every visit to the
 //! home page asks for, is served from memory ([`TopCache`]).
 
 use std::sync::Arc;
@@ -96,7 +97,7 @@ struct Row {
     sort_wins: i32,
     sort_goals_for: i32,
     /// Players sharing this row's key.
-    tied: i32,
+    tied: Option<i32>,
     latest_match_id: Option<Uuid>,
 }
 
@@ -143,83 +144,159 @@ pub async fn page(db: &PgPool, from: PageFrom, limit: u32) -> ApiResult<Page> {
         },
         PageFrom::After(cursor) | PageFrom::Before(cursor) => cursor,
     };
-    // One row more than asked, to know whether the page has a next one.
-    let mut rows: Vec<Row> = sqlx::query_as(&format!(
+    // One row more than asked, to know whether the page has a next one. The cursor's rank is
+    // read at the same time, on another connection: one round trip of latency.
+    let sql = format!(
         "SELECT s.player_id, p.username, p.wallet_address, {STANDING_COLUMNS}, \
                 s.goal_difference, s.points AS sort_points, s.wins AS sort_wins, \
                 s.goals_for AS sort_goals_for, \
-                standing_tied(s.points, s.wins, s.goal_difference, s.goals_for) AS tied, \
+                (SELECT k.players FROM standing_counts k \
+                 WHERE (k.level, k.points, k.wins, k.goal_difference, k.goals_for) \
+                     = (4, s.points, s.wins, s.goal_difference, s.goals_for)) AS tied, \
                 s.latest_match_id \
          FROM standings s JOIN players p ON p.id = s.player_id \
          WHERE {condition} \
          ORDER BY s.points {order}, s.wins {order}, s.goal_difference {order}, \
                   s.goals_for {order}, s.player_id {order} \
          LIMIT $1"
-    ))
-    .bind(i64::from(limit) + 1)
-    .bind(cursor.points)
-    .bind(cursor.wins)
-    .bind(cursor.goal_difference)
-    .bind(cursor.goals_for)
-    .bind(cursor.player_id)
-    .fetch_all(db)
-    .await?;
+    );
+    let rows = sqlx::query_as::<_, Row>(&sql)
+        .bind(i64::from(limit) + 1)
+        .bind(cursor.points)
+        .bind(cursor.wins)
+        .bind(cursor.goal_difference)
+        .bind(cursor.goals_for)
+        .bind(cursor.player_id)
+        .fetch_all(db);
+    let cursor_rank = async {
+        match from {
+            PageFrom::Top => Ok(None),
+            PageFrom::After(cursor) | PageFrom::Before(cursor) => {
+                rank_of(db, &cursor).await.map(Some)
+            }
+        }
+    };
+    let (mut rows, cursor_rank) =
+        tokio::try_join!(async { rows.await.map_err(ApiError::from) }, cursor_rank)?;
     let overflow = rows.len() > limit as usize;
     rows.truncate(limit as usize);
+    if matches!(from, PageFrom::Before(_)) {
+        rows.reverse();
+    }
     let (more_before, more_after) = match from {
         PageFrom::Top => (false, overflow),
         PageFrom::After(_) => (true, overflow),
-        PageFrom::Before(_) => {
-            rows.reverse();
-            (overflow, true)
-        }
+        PageFrom::Before(_) => (overflow, true),
     };
-    let Some(first) = rows.first() else {
-        return Ok(Page {
-            entries: Vec::new(),
-            more_before,
-            more_after: false,
-        });
-    };
-    let mut rank = rank_of(db, &first.cursor()).await?;
-    let mut entries = Vec::with_capacity(rows.len());
-    let mut previous: Option<(RankCursor, i32)> = None;
-    for row in rows {
-        let cursor = row.cursor();
-        if let Some((before, tied)) = previous
-            && !before.same_key(&cursor)
-        {
-            // The next key in the order: everyone tied on the previous key is ahead too.
-            rank += i64::from(tied);
-        }
-        previous = Some((cursor, row.tied));
-        entries.push((
-            LeaderboardEntry {
-                rank,
-                username: parse_username(&row.username)?,
-                wallet_address: parse_wallet(&row.wallet_address)?,
-                standing: row.standing.into(),
-                latest_match_id: row.latest_match_id,
-            },
-            cursor,
-        ));
-    }
+    let cursors: Vec<RankCursor> = rows.iter().map(Row::cursor).collect();
+    let tied: Vec<i64> = rows
+        .iter()
+        .map(|row| i64::from(row.tied.unwrap_or(1)))
+        .collect();
+    let ranks = ranks(from, cursor_rank, &cursors, &tied);
+    let entries = rows
+        .into_iter()
+        .zip(ranks)
+        .map(|(row, rank)| {
+            let cursor = row.cursor();
+            Ok((
+                LeaderboardEntry {
+                    rank,
+                    username: parse_username(&row.username)?,
+                    wallet_address: parse_wallet(&row.wallet_address)?,
+                    standing: row.standing.into(),
+                    latest_match_id: row.latest_match_id,
+                },
+                cursor,
+            ))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(Page {
         entries,
         more_before,
-        more_after,
+        more_after: more_after && !cursors.is_empty(),
     })
 }
 
-/// 1 + the players strictly ahead of `key`'s sort key.
-pub async fn rank_of(db: &PgPool, key: &RankCursor) -> ApiResult<i64> {
-    Ok(sqlx::query_scalar("SELECT standing_rank($1, $2, $3, $4)")
-        .bind(key.points)
-        .bind(key.wins)
-        .bind(key.goal_difference)
-        .bind(key.goals_for)
-        .fetch_one(db)
-        .await?)
+/// The rank of each row of a page (in display order, best first) from the rank of the cursor
+/// it was read from (and the players tied on the cursor's key) and each row's tie group size.
+/// Equal keys share a rank; a row on a worse key than its neighbour above is ranked below
+/// everyone tied on that neighbour's key (no key lies between neighbours).
+fn ranks(
+    from: PageFrom,
+    cursor_rank: Option<(i64, i64)>,
+    keys: &[RankCursor],
+    tied: &[i64],
+) -> Vec<i64> {
+    let mut ranks = vec![0; keys.len()];
+    if keys.is_empty() {
+        return ranks;
+    }
+    match (from, cursor_rank) {
+        // Downwards from the first row.
+        (PageFrom::Top, _) | (PageFrom::After(_), None) => ranks[0] = 1,
+        (PageFrom::After(cursor), Some((rank, cursor_tied))) => {
+            ranks[0] = if keys[0].same_key(&cursor) {
+                rank
+            } else {
+                rank + cursor_tied
+            };
+        }
+        // Upwards from the last row, which sits just above the cursor.
+        (PageFrom::Before(cursor), rank) => {
+            let last = keys.len() - 1;
+            let rank = rank.map_or(1, |(rank, _)| rank);
+            ranks[last] = if keys[last].same_key(&cursor) {
+                rank
+            } else {
+                rank - tied[last]
+            };
+            for index in (0..last).rev() {
+                ranks[index] = if keys[index].same_key(&keys[index + 1]) {
+                    ranks[index + 1]
+                } else {
+                    ranks[index + 1] - tied[index]
+                };
+            }
+            return ranks;
+        }
+    }
+    for index in 1..keys.len() {
+        ranks[index] = if keys[index].same_key(&keys[index - 1]) {
+            ranks[index - 1]
+        } else {
+            ranks[index - 1] + tied[index - 1]
+        };
+    }
+    ranks
+}
+
+/// The rank of `key`'s sort key (1 + the players strictly ahead: those with more points,
+/// then those with as many points and more wins, and so on, each a sum over one prefix's few
+/// rows of `standing_counts`), and how many players share it.
+pub async fn rank_of(db: &PgPool, key: &RankCursor) -> ApiResult<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT 1 \
+            + coalesce((SELECT sum(players) FROM standing_counts \
+                        WHERE level = 1 AND points > $1), 0) \
+            + coalesce((SELECT sum(players) FROM standing_counts \
+                        WHERE level = 2 AND points = $1 AND wins > $2), 0) \
+            + coalesce((SELECT sum(players) FROM standing_counts \
+                        WHERE level = 3 AND points = $1 AND wins = $2 \
+                              AND goal_difference > $3), 0) \
+            + coalesce((SELECT sum(players) FROM standing_counts \
+                        WHERE level = 4 AND points = $1 AND wins = $2 \
+                              AND goal_difference = $3 AND goals_for > $4), 0), \
+            coalesce((SELECT players FROM standing_counts \
+                      WHERE (level, points, wins, goal_difference, goals_for) \
+                          = (4, $1, $2, $3, $4)), 0)::bigint",
+    )
+    .bind(key.points)
+    .bind(key.wins)
+    .bind(key.goal_difference)
+    .bind(key.goals_for)
+    .fetch_one(db)
+    .await?)
 }
 
 /// Ranked players in all.

@@ -276,6 +276,35 @@ async fn ranks_from_the_kept_counts_equal_counting_every_player() {
         }
     }
     assert_eq!(seen, expected);
+    // Backwards from the last page by `previous` cursors: the same rows and ranks.
+    let mut backwards: Vec<(String, i64)> = Vec::new();
+    let mut page = app.get(&path, None).await.json();
+    loop {
+        let mut rows: Vec<(String, i64)> = page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["wallet_address"].as_str().unwrap().to_owned(),
+                    e["rank"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        rows.extend(backwards);
+        backwards = rows;
+        let Some(previous) = page["previous"].as_str() else {
+            break;
+        };
+        page = app
+            .get(
+                &format!("/api/leaderboard?limit=37&before={previous}"),
+                None,
+            )
+            .await
+            .json();
+    }
+    assert_eq!(backwards, expected);
     // And every player's stats name the same rank.
     for (wallet, rank) in expected.iter().step_by(7) {
         let stats = app

@@ -56,7 +56,7 @@ pub async fn stats(
                 goals_for: narrow(row.standing.goals_for)?,
                 player_id: player.id,
             };
-            Some(ranking::rank_of(&state.reads, &key).await?)
+            Some(ranking::rank_of(&state.reads, &key).await?.0)
         }
         None => None,
     };
