@@ -197,6 +197,9 @@ pub async fn serve(
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    // First, so that a SIGTERM while the database is migrated, or before the first request is
+    // answered, shuts down cleanly instead of killing the process.
+    let shutdown = shutdown_signal()?;
     let listener = match Listener::from_systemd()? {
         Some(listener) => listener,
         None => Listener::bind(&config.listen, config.socket_mode()).await?,
@@ -231,7 +234,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     systemd::ready();
     systemd::spawn_watchdog();
     let signal = async move {
-        shutdown_signal().await;
+        shutdown.await;
         systemd::stopping();
         let _ = stop_sender.send(true);
     };
@@ -244,13 +247,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("cannot install the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
+/// Installs the SIGTERM and SIGINT handlers now; the future ends at the first of them (even
+/// one that came before it was first polled).
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate =
+        signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }
 
 /// sd_notify(3): all of it is a no-op when not started by systemd (no `NOTIFY_SOCKET`).

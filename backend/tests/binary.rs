@@ -203,3 +203,30 @@ async fn tells_systemd_it_is_ready_pings_the_watchdog_and_serves_metrics_private
     assert!(stopping, "STOPPING=1 was never sent");
     assert!(child.wait().unwrap().success());
 }
+
+#[tokio::test]
+async fn a_sigterm_while_starting_up_stops_it_cleanly() {
+    // The socket is bound before the database is migrated: a SIGTERM from then on (a deploy
+    // cancelled mid-start, say) must be a clean shutdown, not the default kill.
+    let database = pg_harness::fresh_database().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "0123456789abcdef0123456789abcdef0123456789").unwrap();
+    let socket = dir.path().join("api.sock");
+    let mut child = server(dir.path(), &database.url)
+        .env("STELLAR_HEADS_JWT_SECRET_FILE", &secret)
+        .env("STELLAR_HEADS_LISTEN", format!("unix:{}", socket.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !socket.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "server exited early");
+        assert!(Instant::now() < deadline, "socket never appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
