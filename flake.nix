@@ -31,19 +31,22 @@
         "x86_64-linux"
         "aarch64-linux"
       ];
-      forAllSystems = f: lib.genAttrs systems (system: f (import ./nix/outputs.nix {
+      # Each system's outputs, evaluated once and shared by every attribute below.
+      perSystem = lib.genAttrs systems (system: import ./nix/outputs.nix {
         inherit system nixpkgs crane fenix advisory-db;
         selfModule = self.nixosModules.default;
-      }));
+      });
+      forAllSystems = attribute: lib.mapAttrs (_system: out: out.${attribute}) perSystem;
     in
     {
-      packages = forAllSystems (out: out.packages);
-      apps = forAllSystems (out: out.apps);
-      devShells = forAllSystems (out: out.devShells);
-      checks = forAllSystems (out: out.checks);
-      formatter = forAllSystems (out: out.formatter);
+      packages = forAllSystems "packages";
+      apps = forAllSystems "apps";
+      devShells = forAllSystems "devShells";
+      checks = forAllSystems "checks";
+      formatter = forAllSystems "formatter";
 
-      # The packages, built with the host's nixpkgs (the module's defaults use these names).
+      # This flake's packages (built with its own pinned nixpkgs and toolchain, not the
+      # importing system's), under the names the module's defaults use.
       overlays.default = final: _prev: {
         stellar-heads = self.packages.${final.stdenv.hostPlatform.system}.default;
         stellar-heads-backend = self.packages.${final.stdenv.hostPlatform.system}.backend;

@@ -270,7 +270,16 @@ in
     CHROMIUM = lib.getExe pkgs.chromium;
   };
 
-  formatter = pkgs.nixpkgs-fmt;
+  # `nix fmt` with no arguments formats the tree (Nix >= 2.25 passes none, and nixpkgs-fmt
+  # would then wait on stdin).
+  formatter = pkgs.writeShellApplication {
+    name = "stellar-heads-fmt";
+    runtimeInputs = [ pkgs.nixpkgs-fmt ];
+    text = ''
+      if [ "$#" -eq 0 ]; then set -- .; fi
+      exec nixpkgs-fmt "$@"
+    '';
+  };
 
   checks = {
     inherit backend game frontend;

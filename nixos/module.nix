@@ -157,7 +157,7 @@ in
     openFirewall = mkOption {
       type = types.bool;
       default = false;
-      description = "Open ports 80 and 443.";
+      description = "Open ports 80 and 443 for nginx (needs `nginx.enable`).";
     };
 
     backup = {
@@ -187,6 +187,11 @@ in
 
   config = mkIf cfg.enable {
     assertions = [
+      {
+        # The service itself listens on a unix socket only: the open ports would be nobody's.
+        assertion = cfg.openFirewall -> cfg.nginx.enable;
+        message = "services.stellar-heads: openFirewall opens nginx's ports 80 and 443; with nginx.enable = false there is nothing to open (open your own proxy's ports).";
+      }
       {
         assertion = cfg.database.createLocally -> cfg.database.urlFile == null;
         message = "services.stellar-heads: database.urlFile is for an external database; set database.createLocally = false to use it.";

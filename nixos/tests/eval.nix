@@ -309,6 +309,10 @@ let
         default = local.networking.firewall.allowedTCPPorts or [ ];
         opened =
           (evaluate { services.stellar-heads.openFirewall = true; }).networking.firewall.allowedTCPPorts;
+        withoutNginx = mentions "openFirewall" (failed (evaluate {
+          services.stellar-heads.openFirewall = true;
+          services.stellar-heads.nginx.enable = false;
+        }));
       };
       expected = {
         default = [ ];
@@ -316,6 +320,24 @@ let
           80
           443
         ];
+        withoutNginx = true;
+      };
+    };
+    testPreviousSecretIsPassedAsACredential = {
+      expr =
+        let
+          rotating = evaluate { services.stellar-heads.jwtPreviousSecretFile = "/run/keys/old-jwt"; };
+          service = config: config.systemd.services.stellar-heads;
+        in
+        {
+          default = (service local).environment ? STELLAR_HEADS_JWT_PREVIOUS_SECRET_FILE;
+          environment = (service rotating).environment.STELLAR_HEADS_JWT_PREVIOUS_SECRET_FILE;
+          credential = lib.elem "jwt-previous-secret:/run/keys/old-jwt" (service rotating).serviceConfig.LoadCredential;
+        };
+      expected = {
+        default = false;
+        environment = "%d/jwt-previous-secret";
+        credential = true;
       };
     };
   };
