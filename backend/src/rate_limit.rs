@@ -120,13 +120,12 @@ struct Limiters {
 
 /// The key a client's budget is kept under: its address cut to the configured prefix.
 pub fn client_key(address: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> IpAddr {
+    // An IPv4 client behind an IPv4-mapped IPv6 socket is an IPv4 client.
+    let address = match address {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+        v4 => v4,
+    };
     match address {
-        // An IPv4 client behind an IPv4-mapped IPv6 socket is an IPv4 client.
-        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() => client_key(
-            IpAddr::V4(v6.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED)),
-            ipv4_prefix,
-            ipv6_prefix,
-        ),
         IpAddr::V4(v4) => {
             let mask = u32::MAX
                 .checked_shl(32 - u32::from(ipv4_prefix))

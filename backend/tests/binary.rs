@@ -52,6 +52,16 @@ async fn refuses_to_start_without_a_strong_secret() {
     );
 }
 
+/// Waits until the server has bound `socket` (it then migrates the database and serves).
+fn wait_for_socket(child: &mut std::process::Child, socket: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !socket.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "server exited early");
+        assert!(Instant::now() < deadline, "socket never appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn http_get(socket: &Path, path: &str) -> String {
     let mut stream = UnixStream::connect(socket).unwrap();
     write!(
@@ -88,12 +98,7 @@ async fn serves_on_a_unix_socket_from_a_config_file_and_stops_cleanly_on_sigterm
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !socket.exists() {
-        assert!(child.try_wait().unwrap().is_none(), "server exited early");
-        assert!(Instant::now() < deadline, "socket never appeared");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_socket(&mut child, &socket);
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
@@ -220,12 +225,7 @@ async fn a_sigterm_while_starting_up_stops_it_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !socket.exists() {
-        assert!(child.try_wait().unwrap().is_none(), "server exited early");
-        assert!(Instant::now() < deadline, "socket never appeared");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for_socket(&mut child, &socket);
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{output:?}");

@@ -99,9 +99,15 @@ async fn read<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) 
             .await
             .map_err(|_| ApiError::Unexpected { status });
     }
+    Err(refusal(response).await)
+}
+
+/// A refused request's error: our JSON error body, or the status alone.
+async fn refusal(response: Response) -> ApiError {
+    let status = response.status();
     match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiError::Server { status, body }),
-        Err(_) => Err(ApiError::Unexpected { status }),
+        Ok(body) => ApiError::Server { status, body },
+        Err(_) => ApiError::Unexpected { status },
     }
 }
 
@@ -141,14 +147,10 @@ async fn post_empty(path: &str, token: &str) -> ApiResult<()> {
         .send()
         .await
         .map_err(|_| ApiError::Network)?;
-    let status = response.status();
     if response.ok() {
         return Ok(());
     }
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiError::Server { status, body }),
-        Err(_) => Err(ApiError::Unexpected { status }),
-    }
+    Err(refusal(response).await)
 }
 
 /// Ends this session on the server: the token is refused from now on.
