@@ -1,8 +1,8 @@
-# The sandbox of stellar-heads.service, as plain data (no nixpkgs needed), so that CI can
-# render it into a unit file and score it with `systemd-analyze security`, and the module
-# uses exactly the same settings.
+# The sandbox of stellar-heads.service (and of its backup job), as plain data (no nixpkgs
+# needed), so that CI can render it into a unit file and score it with `systemd-analyze
+# security`, and the module uses exactly the same settings.
 #
-# The service needs only unix sockets: it listens on one (nginx proxies to it) and reaches
+# The service needs only unix sockets: it serves the one systemd passes it and reaches
 # the local PostgreSQL through another. So it can run without any network at all. When the
 # operator points it at a database over TCP (`networked = true`), exactly that is relaxed:
 # the IP address families and the network namespace.
@@ -11,8 +11,8 @@
   databaseAddresses ? [ ]
 }:
 {
-  # Identity: a system user with no privileges and nothing to escalate to (static rather than
-  # dynamic, so that nginx can be given its group to reach the socket). The unit sets User=.
+  # Identity: a user with no privileges and nothing to escalate to. The unit sets User= (the
+  # service: DynamicUser, as nginx reaches it through systemd's socket, not a group).
   CapabilityBoundingSet = "";
   AmbientCapabilities = "";
   NoNewPrivileges = true;

@@ -1,6 +1,10 @@
 # services.stellar-heads: the game server behind nginx with ACME TLS, a local PostgreSQL
 # reached by peer authentication, and verified backups.
 #
+# systemd owns the API socket (stellar-heads.socket) and passes it to the server, which runs
+# as a dynamic user: connections that arrive while the server restarts wait in the socket's
+# queue instead of failing, and no setting can move the socket away from nginx.
+#
 # The plain-data parts (hardening.nix, nginx.nix, backup.sh) are checked offline by
 # scripts/check-deploy.sh; the module's logic by nixos/tests/eval.nix; all of it together by the
 # VM test (nixos/tests/stellar-heads.nix).
@@ -25,12 +29,15 @@ let
   settingsFormat = pkgs.formats.toml { };
   name = "stellar-heads";
   socket = "/run/${name}/api.sock";
+  backupUser = "${name}-backup";
   localDatabaseUrl = "postgres://${name}@localhost/${name}?host=/run/postgresql";
 
   hardening = import ./hardening.nix {
     networked = !cfg.database.createLocally;
     databaseAddresses = cfg.database.addresses;
   };
+  backupHardening = import ./hardening.nix { };
+  socketUnit = import ./socket.nix { inherit socket; };
 
   defaults = import ./defaults.nix;
   # nginx sends the headers the server sends (one file for both), with the server's CSP when
@@ -52,10 +59,6 @@ let
     text = builtins.readFile ./backup.sh;
   };
 
-  # "0660" -> "6": the group's permission digit of an octal mode.
-  socketGroupDigit = mode: builtins.substring (builtins.stringLength mode - 2) 1 mode;
-
-  inStore = path: lib.hasPrefix builtins.storeDir (toString path);
 in
 {
   options.services.stellar-heads = {
@@ -76,20 +79,14 @@ in
     settings = mkOption {
       description = ''
         The server's configuration (see the README), rendered to its TOML file. Secrets do
-        not belong here: use `jwtSecretFile` and `database.urlFile`.
+        not belong here: use `jwtSecretFile` and `database.urlFile`. Where it listens is not
+        a setting: the server takes the socket systemd passes it (`socket.group` says who may
+        connect).
       '';
       default = { };
       type = types.submodule {
         freeformType = settingsFormat.type;
         options = {
-          listen = mkOption {
-            type = types.str;
-            default = "unix:${socket}";
-            description = ''
-              Where the server listens: nginx proxies to this socket, and an assertion keeps
-              it there (the service has no network of its own).
-            '';
-          };
           log_format = mkOption {
             type = types.enum [
               "json"
@@ -102,8 +99,18 @@ in
       };
     };
 
-    jwtSecretFile = mkOption {
+    socket.group = mkOption {
       type = types.str;
+      default = config.services.nginx.group;
+      defaultText = literalExpression "config.services.nginx.group";
+      description = ''
+        The group that may connect to the API socket (${socket}, mode 0660, owned by
+        systemd): nginx's, or your own proxy's with `nginx.enable = false`.
+      '';
+    };
+
+    jwtSecretFile = mkOption {
+      type = types.externalPath;
       example = "/run/keys/stellar-heads-jwt-secret";
       description = ''
         A file with at least 32 random bytes that signs session tokens. Passed to the service
@@ -112,7 +119,7 @@ in
     };
 
     jwtPreviousSecretFile = mkOption {
-      type = types.nullOr types.str;
+      type = types.nullOr types.externalPath;
       default = null;
       example = "/run/keys/stellar-heads-jwt-secret.old";
       description = ''
@@ -132,7 +139,7 @@ in
         '';
       };
       urlFile = mkOption {
-        type = types.nullOr types.str;
+        type = types.nullOr types.externalPath;
         default = null;
         example = "/run/keys/stellar-heads-database-url";
         description = "With `createLocally = false`: a file holding the external database's URL.";
@@ -173,7 +180,7 @@ in
         description = "When to back up (systemd.time(7) calendar event).";
       };
       directory = mkOption {
-        type = types.str;
+        type = types.externalPath;
         default = defaults.backup.directory;
         description = "Where dumps are kept (mode 0700, files 0600).";
       };
@@ -205,31 +212,21 @@ in
         message = "services.stellar-heads: backup.enable backs up the local database; back up an external one where it runs.";
       }
       {
-        # nginx proxies to this socket, and with a local database the service has no network
-        # at all (PrivateNetwork): any other address would answer 502, silently.
-        assertion = cfg.settings.listen == "unix:${socket}";
-        message = "services.stellar-heads: settings.listen must stay unix:${socket}, the socket nginx proxies to (the service has no network of its own).";
-      }
-      {
-        assertion = builtins.elem (socketGroupDigit (cfg.settings.socket_mode or "0660")) [ "6" "7" ];
-        message = "services.stellar-heads: settings.socket_mode must let the group read and write (like 0660): nginx reaches the socket through the service's group.";
-      }
-      {
-        assertion =
-          !(inStore cfg.jwtSecretFile)
-          && (cfg.jwtPreviousSecretFile == null || !(inStore cfg.jwtPreviousSecretFile))
-          && (cfg.database.urlFile == null || !(inStore cfg.database.urlFile));
-        message = "services.stellar-heads: secrets must not be in the Nix store (world-readable); point jwtSecretFile and database.urlFile at files outside it.";
+        # The server serves the socket systemd passes it; a listen address here would be
+        # ignored, or (without the socket) answer nobody: nginx proxies to ${socket}.
+        assertion = !(cfg.settings ? listen) && !(cfg.settings ? socket_mode);
+        message = "services.stellar-heads: settings.listen and settings.socket_mode are not used: systemd owns the API socket (${socket}, mode 0660); set socket.group for who may connect.";
       }
     ];
 
-    users.users.${name} = {
+    # The backups' own user: it may read every table and create the scratch database a dump
+    # is restored into, nothing more (no superuser). A static user, as the backup directory
+    # outlives it.
+    users.users.${backupUser} = mkIf cfg.backup.enable {
       isSystemUser = true;
-      group = name;
+      group = backupUser;
     };
-    users.groups.${name} = { };
-    # nginx reaches the API socket through the service's group.
-    users.users.${config.services.nginx.user}.extraGroups = mkIf cfg.nginx.enable [ name ];
+    users.groups.${backupUser} = mkIf cfg.backup.enable { };
 
     services.postgresql = mkIf cfg.database.createLocally {
       enable = true;
@@ -239,14 +236,35 @@ in
           inherit name;
           ensureDBOwnership = true;
         }
-      ];
+      ]
+      ++ optional cfg.backup.enable {
+        name = backupUser;
+        ensureClauses.createdb = true;
+      };
+    };
+    # pg_read_all_data: SELECT on every table and sequence, present and future.
+    systemd.services.postgresql-setup.script = mkIf (cfg.database.createLocally && cfg.backup.enable) (
+      lib.mkAfter ''
+        psql -tAc 'GRANT pg_read_all_data TO "${backupUser}"'
+      ''
+    );
+
+    # The API socket: systemd's, so it stays open (and queues connections) while the server
+    # restarts, and is created before nginx can proxy to it.
+    systemd.sockets.${name} = {
+      description = "Stellar Heads API socket";
+      wantedBy = [ "sockets.target" ];
+      inherit (socketUnit) listenStreams;
+      socketConfig = socketUnit.socketConfig // {
+        SocketGroup = cfg.socket.group;
+      };
     };
 
     systemd.services.${name} = {
       description = "Stellar Heads game server";
       wantedBy = [ "multi-user.target" ];
-      after = [ "network.target" ] ++ optional cfg.database.createLocally "postgresql.target";
-      requires = optional cfg.database.createLocally "postgresql.target";
+      after = [ "network.target" "${name}.socket" ] ++ optional cfg.database.createLocally "postgresql.target";
+      requires = [ "${name}.socket" ] ++ optional cfg.database.createLocally "postgresql.target";
       environment = {
         STELLAR_HEADS_CONFIG = settingsFormat.generate "stellar-heads.toml" cfg.settings;
         # %d is the credentials directory systemd makes for LoadCredential.
@@ -271,10 +289,11 @@ in
         Restart = "on-failure";
         RestartSec = "2s";
         TimeoutStopSec = "45s";
+        # A user that exists while the service runs (peer authentication maps its name to
+        # the database role); it owns nothing on disk.
+        DynamicUser = true;
         User = name;
         Group = name;
-        RuntimeDirectory = name;
-        RuntimeDirectoryMode = "0750";
         LoadCredential = [
           "jwt-secret:${cfg.jwtSecretFile}"
         ]
@@ -306,7 +325,7 @@ in
     ];
 
     systemd.tmpfiles.rules = mkIf cfg.backup.enable [
-      "d ${cfg.backup.directory} 0700 postgres postgres -"
+      "d ${cfg.backup.directory} 0700 ${backupUser} ${backupUser} -"
     ];
 
     systemd.services."${name}-backup" = mkIf cfg.backup.enable {
@@ -320,19 +339,13 @@ in
         KEEP = toString cfg.backup.keep;
         PGHOST = "/run/postgresql";
       };
-      serviceConfig = {
+      # The service's sandbox (no network, read-only system), writing only the backups.
+      serviceConfig = backupHardening // {
         Type = "oneshot";
-        # The superuser can create the scratch database that each dump is restored into.
-        User = "postgres";
+        User = backupUser;
+        Group = backupUser;
         ExecStart = lib.getExe backupScript;
-        ProtectSystem = "strict";
         ReadWritePaths = [ cfg.backup.directory ];
-        ProtectHome = true;
-        PrivateTmp = true;
-        PrivateNetwork = true;
-        NoNewPrivileges = true;
-        CapabilityBoundingSet = "";
-        UMask = "0077";
       };
     };
 

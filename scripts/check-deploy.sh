@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Offline checks of the deployment (the NixOS module's plain-data parts):
-#   - the service's hardening (nixos/hardening.nix) rendered into a unit file passes
-#     `systemd-analyze verify` without a single warning and scores at most 0.5 exposure (1.0
-#     when the database is reached over TCP) in `systemd-analyze security`;
+#   - the service's hardening (nixos/hardening.nix) rendered into a unit file, with its
+#     socket (nixos/socket.nix), passes `systemd-analyze verify` without a single warning and
+#     scores at most 0.5 exposure (1.0 when the database is reached over TCP) in
+#     `systemd-analyze security`; so does the backup job, in the same sandbox;
 #   - the backup timer's default calendar is valid (`systemd-analyze calendar`);
 #   - the site's nginx settings (nixos/nginx.nix) pass `nginx -t` in a minimal config, their
 #     rate-limit key rules give each client the key the backend gives it (IPv6: the /64), and,
@@ -23,19 +24,40 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 
-check_unit() { # name, nix arguments, threshold (exposure x 10)
-  local name="$1" args="$2" threshold="$3" unit="$work/$1.service"
-  nix_eval --eval --strict --json -E "import $root/nixos/hardening.nix $args" > "$work/$name.json"
-  python3 "$root/nixos/checks/render-unit.py" "$work/$name.json" "$binary" > "$unit"
-  if ! systemd-analyze verify "$unit" 2>"$work/verify.err" || [[ -s "$work/verify.err" ]]; then
-    echo "check-deploy: systemd-analyze verify $name:"; cat "$work/verify.err"; exit 1
+# Verifies unit files (all in one directory, so that their dependencies resolve) without a
+# single warning.
+verify_units() { # label, unit files...
+  local label="$1"; shift
+  if ! systemd-analyze verify "$@" 2>"$work/verify.err" || [[ -s "$work/verify.err" ]]; then
+    echo "check-deploy: systemd-analyze verify $label:"; cat "$work/verify.err"; exit 1
   fi
-  systemd-analyze security --offline=yes --threshold="$threshold" "$unit" > "$work/security.txt" \
-    || { grep -E '^✗|Overall' "$work/security.txt"; echo "check-deploy: $name is above $threshold"; exit 1; }
-  echo "check-deploy: $name: $(grep -o 'Overall exposure level.*' "$work/security.txt")"
 }
-check_unit local-database "{ }" "${LOCAL_THRESHOLD:-5}"
-check_unit tcp-database '{ networked = true; databaseAddresses = [ "192.0.2.10" ]; }' 10
+# Scores a unit with `systemd-analyze security`: at most threshold/10 exposure.
+score_unit() { # label, unit file, threshold (exposure x 10)
+  systemd-analyze security --offline=yes --threshold="$3" "$2" > "$work/security.txt" \
+    || { grep -E '^✗|Overall' "$work/security.txt"; echo "check-deploy: $1 is above $3"; exit 1; }
+  echo "check-deploy: $1: $(grep -o 'Overall exposure level.*' "$work/security.txt")"
+}
+render() { python3 "$root/nixos/checks/render-unit.py" "$@"; }
+
+# The service with its socket (nixos/socket.nix) and its backup job, as the module renders them.
+check_units() { # name, hardening.nix arguments, threshold (exposure x 10)
+  local name="$1" args="$2" threshold="$3" units="$work/units-$1"
+  mkdir -p "$units"
+  nix_eval --eval --strict --json -E "import $root/nixos/hardening.nix $args" > "$work/$name.json"
+  nix_eval --eval --strict --json -E "import $root/nixos/socket.nix { socket = \"/run/stellar-heads/api.sock\"; }" > "$work/socket.json"
+  render service "$work/$name.json" "$binary" > "$units/stellar-heads.service"
+  render socket "$work/socket.json" nginx > "$units/stellar-heads.socket"
+  verify_units "$name" "$units/stellar-heads.service" "$units/stellar-heads.socket"
+  score_unit "$name" "$units/stellar-heads.service" "$threshold"
+}
+check_units local-database "{ }" "${LOCAL_THRESHOLD:-5}"
+check_units tcp-database '{ networked = true; databaseAddresses = [ "192.0.2.10" ]; }' 10
+# The backup job runs in the local-database sandbox, writing only its directory.
+backup_dir="$(nix_eval --eval --strict --json -E "(import $root/nixos/defaults.nix).backup.directory" | python3 -c 'import json,sys; print(json.load(sys.stdin))')"
+render backup "$work/local-database.json" /usr/bin/true "$backup_dir" > "$work/units-local-database/stellar-heads-backup.service"
+verify_units backup "$work/units-local-database/stellar-heads-backup.service"
+score_unit backup "$work/units-local-database/stellar-heads-backup.service" "${LOCAL_THRESHOLD:-5}"
 
 # The backup timer's default calendar (the module reads it from nixos/defaults.nix).
 calendar="$(nix_eval --eval --strict --json -E "(import $root/nixos/defaults.nix).backup.calendar" | python3 -c 'import json,sys; print(json.load(sys.stdin))')"

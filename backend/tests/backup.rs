@@ -22,7 +22,27 @@ fn pg_env(url: &str) -> (String, String) {
     (database, host)
 }
 
-fn run_backup(app: &TestApp, dir: &Path, keep: u32, path_prefix: Option<&Path>) -> Output {
+/// The role the module's backup job runs as: no superuser, only what a verified dump needs
+/// (read every table, create the scratch database it restores into).
+async fn backup_role(app: &TestApp) -> String {
+    let (database, _) = pg_env(&app.database_url);
+    let role = format!("{database}_backup");
+    for statement in [
+        format!("CREATE ROLE \"{role}\" LOGIN CREATEDB"),
+        format!("GRANT pg_read_all_data TO \"{role}\""),
+    ] {
+        sqlx::query(&statement).execute(&app.state.db).await.unwrap();
+    }
+    role
+}
+
+fn run_backup_as(
+    app: &TestApp,
+    user: &str,
+    dir: &Path,
+    keep: u32,
+    path_prefix: Option<&Path>,
+) -> Output {
     let (database, host) = pg_env(&app.database_url);
     let mut path = std::env::var("PATH").unwrap();
     if let Some(prefix) = path_prefix {
@@ -34,7 +54,7 @@ fn run_backup(app: &TestApp, dir: &Path, keep: u32, path_prefix: Option<&Path>) 
         .env("BACKUP_DIR", dir)
         .env("KEEP", keep.to_string())
         .env("PGHOST", host)
-        .env("PGUSER", "postgres")
+        .env("PGUSER", user)
         .env("PATH", path)
         .output()
         .unwrap()
@@ -63,9 +83,10 @@ async fn app_with_data() -> TestApp {
 #[tokio::test]
 async fn a_backup_is_verified_private_and_rotated() {
     let app = app_with_data().await;
+    let role = backup_role(&app).await;
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..3 {
-        let output = run_backup(&app, dir.path(), 2, None);
+        let output = run_backup_as(&app, &role, dir.path(), 2, None);
         assert!(
             output.status.success(),
             "{}",
@@ -101,6 +122,7 @@ async fn a_backup_is_verified_private_and_rotated() {
 #[tokio::test]
 async fn a_dump_that_loses_rows_fails_the_backup() {
     let app = app_with_data().await;
+    let role = backup_role(&app).await;
     let dir = tempfile::tempdir().unwrap();
     // A pg_dump that silently leaves out the matches' rows.
     let shim = tempfile::tempdir().unwrap();
@@ -122,7 +144,7 @@ async fn a_dump_that_loses_rows_fails_the_backup() {
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let output = run_backup(&app, dir.path(), 7, Some(shim.path()));
+    let output = run_backup_as(&app, &role, dir.path(), 7, Some(shim.path()));
     assert!(!output.status.success(), "a bad dump must fail: {output:?}");
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("restored rows differ"),

@@ -230,3 +230,93 @@ async fn a_sigterm_while_starting_up_stops_it_cleanly() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{output:?}");
 }
+
+/// Starts the server on a listening socket it inherits as fd 3, the way systemd's socket
+/// activation passes it (LISTEN_FDS=1, no LISTEN_PID: the pid check is optional).
+#[allow(unsafe_code)] // pre_exec: the only way to place an fd in a child with std.
+fn server_on_inherited_socket(
+    dir: &Path,
+    database_url: &str,
+    secret: &Path,
+    listener: &std::os::unix::net::UnixListener,
+) -> std::process::Child {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let fd = listener.as_raw_fd();
+    let mut command = server(dir, database_url);
+    command
+        .env("STELLAR_HEADS_JWT_SECRET_FILE", secret)
+        .env("LISTEN_FDS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: dup2 is async-signal-safe; the duplicate does not inherit close-on-exec.
+    unsafe {
+        command.pre_exec(move || {
+            if nix::libc::dup2(fd, 3) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.spawn().unwrap()
+}
+
+fn wait_until_healthy(child: &mut std::process::Child, socket: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(child.try_wait().unwrap().is_none(), "server exited early");
+        assert!(Instant::now() < deadline, "never became healthy");
+        if http_get(socket, "/health").starts_with("HTTP/1.1 200") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn with_socket_activation_requests_during_a_restart_wait_for_the_next_server() {
+    // systemd owns the socket (stellar-heads.socket): the server only accepts on it. Between
+    // one server stopping and the next starting, connections queue in the kernel and are
+    // answered by the next one, none refused.
+    let database = pg_harness::fresh_database().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "0123456789abcdef0123456789abcdef0123456789").unwrap();
+    let socket = dir.path().join("api.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+
+    let mut first = server_on_inherited_socket(dir.path(), &database.url, &secret, &listener);
+    wait_until_healthy(&mut first, &socket);
+    kill(Pid::from_raw(first.id() as i32), Signal::SIGTERM).unwrap();
+    assert!(first.wait().unwrap().success());
+    assert!(socket.exists(), "the server never removes a socket systemd owns");
+
+    // Nobody serves now: these requests connect (the socket is systemd's) and wait.
+    let waiting: Vec<_> = (0..3)
+        .map(|_| {
+            let socket = socket.clone();
+            let mut stream = UnixStream::connect(&socket).expect("connect while restarting");
+            std::thread::spawn(move || {
+                write!(
+                    stream,
+                    "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                )
+                .unwrap();
+                let mut response = String::new();
+                stream.read_to_string(&mut response).unwrap();
+                response
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(waiting.iter().all(|request| !request.is_finished()));
+
+    let mut second = server_on_inherited_socket(dir.path(), &database.url, &secret, &listener);
+    for request in waiting {
+        let response = request.join().unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+    wait_until_healthy(&mut second, &socket);
+    kill(Pid::from_raw(second.id() as i32), Signal::SIGTERM).unwrap();
+    assert!(second.wait().unwrap().success());
+}

@@ -52,6 +52,7 @@ let
         type = lib.types.submodule {
           freeformType = lib.types.attrsOf lib.types.anything;
           options.user = lib.mkOption { default = "nginx"; };
+          options.group = lib.mkOption { default = "nginx"; };
         };
         default = { };
       };
@@ -110,6 +111,10 @@ let
             name = "stellar-heads";
             ensureDBOwnership = true;
           }
+          {
+            name = "stellar-heads-backup";
+            ensureClauses.createdb = true;
+          }
         ];
         url = "postgres://stellar-heads@localhost/stellar-heads?host=/run/postgresql";
         after = true;
@@ -154,7 +159,6 @@ let
           services.stellar-heads.settings.rate_limit.per_minute = 30;
         }).systemd.services.stellar-heads.environment.STELLAR_HEADS_CONFIG;
       expected = {
-        listen = "unix:/run/stellar-heads/api.sock";
         log_format = "json";
         rate_limit.per_minute = 30;
       };
@@ -208,10 +212,23 @@ let
       expected = true;
     };
     testSecretsInTheStoreAreRefused = {
-      expr = mentions "must not be in the Nix store" (failed (evaluate {
-        services.stellar-heads.jwtSecretFile = lib.mkForce "/nix/store/abc-secret";
-      }));
-      expected = true;
+      # types.externalPath: a path outside the store (anyone can read the store).
+      expr =
+        let
+          refused = settings: !(builtins.tryEval (builtins.deepSeq (evaluate { services.stellar-heads = settings; }).systemd.services.stellar-heads.serviceConfig.LoadCredential true)).success;
+        in
+        {
+          secret = refused { jwtSecretFile = lib.mkForce "/nix/store/00000000000000000000000000000000-secret"; };
+          previous = refused { jwtPreviousSecretFile = "/nix/store/00000000000000000000000000000000-old"; };
+          relative = refused { jwtSecretFile = lib.mkForce "keys/jwt"; };
+          outside = refused { jwtPreviousSecretFile = "/run/keys/old"; };
+        };
+      expected = {
+        secret = true;
+        previous = true;
+        relative = true;
+        outside = false;
+      };
     };
     testBackingUpAnExternalDatabaseIsRefused = {
       expr = mentions "backup.enable" (failed (evaluate {
@@ -241,7 +258,6 @@ let
           default = { inherit (host local) enableACME forceSSL root; };
           overridden = { inherit (host custom) enableACME forceSSL; };
           proxied = (host local).locations."^~ /api/".proxyPass;
-          nginxReachesTheSocket = local.users.users.nginx.extraGroups;
         };
       expected = {
         default = {
@@ -254,19 +270,74 @@ let
           forceSSL = false;
         };
         proxied = "http://unix:/run/stellar-heads/api.sock:";
-        nginxReachesTheSocket = [ "stellar-heads" ];
       };
     };
-    testSocketOverridesAreRefused = {
+    testSystemdOwnsTheSocketAndTheServerIsADynamicUser = {
+      expr =
+        let
+          ownProxy = evaluate {
+            services.stellar-heads = {
+              nginx.enable = false;
+              socket.group = "caddy";
+            };
+          };
+        in
+        {
+          inherit (local.systemd.sockets.stellar-heads) wantedBy listenStreams socketConfig;
+          ownProxyGroup = ownProxy.systemd.sockets.stellar-heads.socketConfig.SocketGroup;
+          inherit (service.serviceConfig) DynamicUser User;
+          requiresSocket = lib.elem "stellar-heads.socket" service.requires;
+          staticUser = local.users.users ? stellar-heads;
+          proxy = local.services.nginx.virtualHosts."heads.example".locations."^~ /api/".proxyPass;
+        };
+      expected = {
+        wantedBy = [ "sockets.target" ];
+        listenStreams = [ "/run/stellar-heads/api.sock" ];
+        socketConfig = {
+          SocketMode = "0660";
+          SocketGroup = "nginx";
+          RemoveOnStop = true;
+        };
+        ownProxyGroup = "caddy";
+        DynamicUser = true;
+        User = "stellar-heads";
+        requiresSocket = true;
+        staticUser = false;
+        proxy = "http://unix:/run/stellar-heads/api.sock:";
+      };
+    };
+    testListenSettingsAreRefused = {
       expr = {
         listen = mentions "settings.listen" (failed (evaluate { services.stellar-heads.settings.listen = "127.0.0.1:3000"; }));
-        closedMode = mentions "socket_mode" (failed (evaluate { services.stellar-heads.settings.socket_mode = "0600"; }));
-        groupMode = failed (evaluate { services.stellar-heads.settings.socket_mode = "0660"; });
+        mode = mentions "socket_mode" (failed (evaluate { services.stellar-heads.settings.socket_mode = "0660"; }));
       };
       expected = {
         listen = true;
-        closedMode = true;
-        groupMode = [ ];
+        mode = true;
+      };
+    };
+    testBackupsRunAsTheirOwnUserInTheServiceSandbox = {
+      expr =
+        let
+          backup = local.systemd.services.stellar-heads-backup.serviceConfig;
+        in
+        {
+          inherit (backup) User ReadWritePaths PrivateNetwork ProtectSystem SystemCallFilter CapabilityBoundingSet;
+          staticUser = local.users.users.stellar-heads-backup.isSystemUser;
+          directory = local.systemd.tmpfiles.rules;
+          grant = lib.hasInfix ''GRANT pg_read_all_data TO "stellar-heads-backup"''
+            local.systemd.services.postgresql-setup.script;
+        };
+      expected = {
+        User = "stellar-heads-backup";
+        ReadWritePaths = [ "/var/backup/stellar-heads" ];
+        PrivateNetwork = true;
+        ProtectSystem = "strict";
+        inherit (import ../hardening.nix { }) SystemCallFilter;
+        CapabilityBoundingSet = "";
+        staticUser = true;
+        directory = [ "d /var/backup/stellar-heads 0700 stellar-heads-backup stellar-heads-backup -" ];
+        grant = true;
       };
     };
     testNginxSendsTheServersCsp = {
