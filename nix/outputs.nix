@@ -29,23 +29,48 @@ let
 
   inherit ((lib.importTOML ../Cargo.toml).workspace.package) version;
 
-  # wasm-bindgen's CLI must be exactly the version of the wasm-bindgen library in Cargo.lock;
-  # built from its crate (with the crate's own lock file) rather than hoping nixpkgs has it.
+  # The web tools, one set of versions for CI and Nix (tools.toml); evaluation stops when
+  # this flake would use any other.
+  tools = lib.importTOML ../tools.toml;
   wasmBindgenVersion =
     (lib.findFirst (p: p.name == "wasm-bindgen") null (lib.importTOML ../Cargo.lock).package).version;
-  wasm-bindgen-cli = craneLib.buildPackage {
-    pname = "wasm-bindgen-cli";
-    version = wasmBindgenVersion;
-    src = craneLib.downloadCargoPackage {
-      name = "wasm-bindgen-cli";
-      version = wasmBindgenVersion;
-      source = "registry+https://github.com/rust-lang/crates.io-index";
-      # sha256 of wasm-bindgen-cli-0.2.130.crate; update with the version in Cargo.lock.
-      checksum = "c37f6904387d19a319525c74af274c73912f3871c35555aa49f3ea64ebb2fc7a";
+  checkedTools =
+    lib.assertMsg (tools.wasm-bindgen-cli.version == wasmBindgenVersion)
+      "tools.toml has wasm-bindgen-cli ${tools.wasm-bindgen-cli.version}, Cargo.lock has wasm-bindgen ${wasmBindgenVersion}: the CLI must match the library (update tools.toml and nix/wasm-bindgen-cli.Cargo.lock)"
+    && lib.assertMsg (pkgs.trunk.version == tools.trunk.version)
+      "nixpkgs has trunk ${pkgs.trunk.version}, tools.toml (what CI installs) has ${tools.trunk.version}: make them one version";
+
+  # wasm-bindgen's CLI at exactly Cargo.lock's version, built by nixpkgs' builder from the
+  # crate (fixed hash) and its own lock file kept in this repository: no import from
+  # derivation, every dependency checked by the lock's checksums.
+  wasm-bindgen-cli = assert checkedTools; pkgs.buildWasmBindgenCli {
+    src = pkgs.fetchCrate {
+      pname = "wasm-bindgen-cli";
+      inherit (tools.wasm-bindgen-cli) version hash;
     };
-    strictDeps = true;
-    doCheck = false;
-    meta.mainProgram = "wasm-bindgen";
+    cargoDeps = pkgs.rustPlatform.importCargoLock {
+      lockFile = ./wasm-bindgen-cli.Cargo.lock;
+    };
+  };
+
+  # wasm-opt from binaryen's npm build, the very tarball CI installs (tools.toml's integrity).
+  binaryen-js = pkgs.stdenvNoCC.mkDerivation {
+    pname = "binaryen-js";
+    inherit (tools.binaryen) version;
+    src = pkgs.fetchurl {
+      url = "https://registry.npmjs.org/binaryen/-/binaryen-${tools.binaryen.version}.tgz";
+      hash = tools.binaryen.integrity;
+    };
+    nativeBuildInputs = [ pkgs.makeWrapper ];
+    installPhase = ''
+      runHook preInstall
+      mkdir -p "$out/lib/binaryen" "$out/bin"
+      cp -r . "$out/lib/binaryen"
+      makeWrapper ${lib.getExe pkgs.nodejs} "$out/bin/wasm-opt" \
+        --add-flags "$out/lib/binaryen/bin/wasm-opt"
+      runHook postInstall
+    '';
+    meta.mainProgram = "wasm-opt";
   };
 
   root = ../.;
@@ -97,8 +122,18 @@ let
 
   # Native: the backend, and the whole workspace for tests and lints. Dependencies are built
   # once and shared by every native derivation.
+  # Dependencies' sources, vendored from Cargo.lock. rustc writes their paths into panic
+  # locations: they are remapped to a fixed text (as scripts/lib/common.sh's remap_path_flags
+  # does outside Nix and for trunk), and no output refers to the vendored sources. rustc
+  # applies the last matching prefix: the vendor directory, else any store path (a crate's
+  # own, should cargo resolve the vendor directory's links).
+  remapPaths = vendorDir:
+    "--remap-path-prefix=${builtins.storeDir}=/store --remap-path-prefix=${vendorDir}=/cargo/vendor";
+  nativeVendorDir = craneLib.vendorCargoDeps { src = nativeSrc; };
   nativeArgs = commonArgs // {
     src = nativeSrc;
+    cargoVendorDir = nativeVendorDir;
+    RUSTFLAGS = remapPaths nativeVendorDir;
   };
   cargoArtifacts = craneLib.buildDepsOnly nativeArgs;
 
@@ -119,10 +154,13 @@ let
   );
 
   # WebAssembly: the game and the site, each with its dependencies built once.
+  webVendorDir = craneLib.vendorCargoDeps { src = webSrc; };
   wasmArgs = commonArgs // {
     src = webSrc;
+    cargoVendorDir = webVendorDir;
     CARGO_BUILD_TARGET = "wasm32-unknown-unknown";
-    RUSTFLAGS = ''--cfg getrandom_backend="wasm_js"'';
+    # What scripts/lib/wasm-toolchain.sh sets for the site's build (trunk runs there).
+    RUSTFLAGS = ''--cfg getrandom_backend="wasm_js" ${remapPaths webVendorDir}'';
     doCheck = false;
   };
   gameArgs = wasmArgs // {
@@ -142,11 +180,12 @@ let
     pname = "stellar-heads-wasm";
     cargoExtraArgs = "--locked --package stellar-heads-frontend --package stellar-heads-game";
   };
-  webTools = [
+  webTools = assert checkedTools; [
     wasm-bindgen-cli
-    pkgs.binaryen
+    binaryen-js
     pkgs.brotli
     pkgs.gzip
+    pkgs.python3
   ];
 
   game = craneLib.buildPackage (
@@ -157,7 +196,9 @@ let
       # wasm-bindgen -> wasm-opt -> hashed names -> .br/.gz, exactly as outside Nix.
       installPhaseCommand = ''
         patchShebangs scripts
+        export XDG_CACHE_HOME="$TMPDIR/cache"
         scripts/build-game.sh --wasm target/wasm32-unknown-unknown/web-release/stellar_heads_game.wasm "$out"
+        scripts/check-artifacts.sh --web "$out"
       '';
       doInstallCargoArtifacts = false;
     }
@@ -174,10 +215,15 @@ let
     siteArgs
     // {
       cargoArtifacts = craneLib.buildDepsOnly siteArgs;
-      nativeBuildInputs = webTools ++ [ pkgs.trunk ];
-      # trunk runs offline with the tools above, at these versions.
-      TRUNK_TOOLS_WASM_BINDGEN = wasmBindgenVersion;
-      TRUNK_TOOLS_WASM_OPT = "version_${pkgs.binaryen.version}";
+      nativeBuildInputs = webTools ++ [
+        pkgs.trunk
+        # What crane's buildTrunkPackage adds: no output keeps a reference to the vendored
+        # sources (the remapping above should leave none; this makes sure of the closure).
+        craneLib.removeReferencesToVendoredSourcesHook
+      ];
+      # trunk runs offline with the tools above, at these versions (tools.toml).
+      TRUNK_TOOLS_WASM_BINDGEN = tools.wasm-bindgen-cli.version;
+      TRUNK_TOOLS_WASM_OPT = "version_${lib.versions.major tools.binaryen.version}";
       STELLAR_HEADS_NODE_MODULES = "${siteNodeModules}/node_modules";
       buildPhaseCargoCommand = ''
         patchShebangs scripts
@@ -185,6 +231,7 @@ let
         mkdir -p "$out"
         cp -r --no-preserve=mode ${game} "$out/game"
         scripts/build-frontend.sh "$out"
+        scripts/check-artifacts.sh --web "$out"
       '';
       installPhaseCommand = "";
       doInstallCargoArtifacts = false;
@@ -195,7 +242,8 @@ let
   default = pkgs.symlinkJoin {
     name = "stellar-heads-${version}";
     paths = [ backend ];
-    nativeBuildInputs = [ pkgs.makeWrapper ];
+    # A compiled wrapper: the image needs no shell.
+    nativeBuildInputs = [ pkgs.makeBinaryWrapper ];
     postBuild = ''
       wrapProgram "$out/bin/stellar-heads-backend" --set-default STELLAR_HEADS_WEB_ROOT ${frontend}
     '';
@@ -203,6 +251,100 @@ let
       description = "Stellar Heads: the game server with the site and the game";
     };
   };
+
+  # For operators without NixOS: the server with the web root in an OCI image (layered, the
+  # closure only: no shell, no package manager), as an unprivileged user. Run it with the
+  # database's URL and the token secret (see the README):
+  #   docker load < result; docker run -e DATABASE_URL=... -v SECRET:/run/secrets/jwt-secret:ro ...
+  image = pkgs.dockerTools.buildLayeredImage {
+    name = "stellar-heads";
+    tag = version;
+    contents = [ pkgs.cacert ];
+    config = {
+      Entrypoint = [ (lib.getExe default) ];
+      Cmd = [ "serve" ];
+      # nobody:nogroup; the server writes nothing to disk.
+      User = "65534:65534";
+      Env = [
+        "STELLAR_HEADS_LISTEN=0.0.0.0:3000"
+        "STELLAR_HEADS_LOG_FORMAT=json"
+        "STELLAR_HEADS_JWT_SECRET_FILE=/run/secrets/jwt-secret"
+        "SSL_CERT_FILE=${pkgs.cacert}/etc/ssl/certs/ca-bundle.crt"
+      ];
+      ExposedPorts."3000/tcp" = { };
+      # The server asks itself (`health-check`: GET /health/ready on its listen address).
+      Healthcheck = {
+        Test = [ "CMD" (lib.getExe default) "health-check" ];
+        Interval = 30 * 1000000000;
+        Timeout = 10 * 1000000000;
+        StartPeriod = 60 * 1000000000;
+        Retries = 3;
+      };
+      Labels = {
+        "org.opencontainers.image.title" = "Stellar Heads";
+        "org.opencontainers.image.version" = version;
+        "org.opencontainers.image.licenses" = "AGPL-3.0-or-later";
+      };
+    };
+  };
+
+  # The browser tests' helper: a genuine match record for the tests that store matches.
+  genuineMatch = craneLib.buildPackage (
+    nativeArgs
+    // {
+      inherit cargoArtifacts;
+      pname = "stellar-heads-genuine-match";
+      cargoExtraArgs = "--locked --package loadgen --bin stellar-heads-genuine-match";
+      doCheck = false;
+    }
+  );
+  browserTestModules = pkgs.importNpmLock.buildNodeModules {
+    npmRoot = ../tests/browser;
+    inherit (pkgs) nodejs;
+  };
+
+  # The browser tests (tests/browser) in the sandbox, in headless Chromium, against the real
+  # server serving the built web root, with a throwaway PostgreSQL (as crane's end-to-end
+  # example runs its server and browser).
+  e2e = pkgs.runCommand "stellar-heads-e2e"
+    {
+      nativeBuildInputs = [
+        pkgs.postgresql
+        pkgs.nodejs
+        pkgs.curl
+      ];
+      CHROMIUM = lib.getExe pkgs.chromium;
+      FONTCONFIG_FILE = pkgs.makeFontsConf { fontDirectories = [ pkgs.dejavu_fonts ]; };
+      tests = fs.toSource {
+        root = ../tests/browser;
+        fileset = fs.difference ../tests/browser (fs.maybeMissing ../tests/browser/node_modules);
+      };
+      gameHost = ../tests/browser/fixtures/game-host;
+    }
+    ''
+      export HOME="$TMPDIR/home" PGDATA="$TMPDIR/pg"
+      mkdir -p "$HOME" "$out/screenshots"
+      initdb --auth=trust --username=postgres --no-sync >/dev/null
+      pg_ctl --wait --options "-c listen_addresses= -c unix_socket_directories=$TMPDIR -c fsync=off" start
+      trap 'kill "''${server:-}" 2>/dev/null || true; pg_ctl --wait --mode=fast stop' EXIT
+
+      cp -r --no-preserve=mode ${frontend} web
+      cp -r --no-preserve=mode "$gameHost" web/game-host
+      head -c 48 /dev/urandom > jwt-secret
+      DATABASE_URL="postgres:///postgres?host=$TMPDIR&user=postgres"         STELLAR_HEADS_LISTEN=127.0.0.1:3000 STELLAR_HEADS_JWT_SECRET_FILE="$PWD/jwt-secret"         STELLAR_HEADS_WEB_ROOT="$PWD/web" STELLAR_HEADS_LOG_FILTER=warn         STELLAR_HEADS_RATE_LIMIT__AUTH_BURST=1000         ${lib.getExe backend} serve &
+      server=$!
+      for _ in $(seq 1 600); do
+        curl --fail --silent --output /dev/null http://127.0.0.1:3000/health/ready && break
+        sleep 0.1
+      done
+      curl --fail --silent --output /dev/null http://127.0.0.1:3000/health/ready \
+        || { echo "e2e: the server never became ready" >&2; exit 1; }
+
+      cp -r --no-preserve=mode "$tests" tests
+      ln -s ${browserTestModules}/node_modules tests/node_modules
+      cd tests
+      STELLAR_HEADS_URL=http://127.0.0.1:3000 ARTIFACT_DIR="$out/screenshots"         STELLAR_HEADS_GENUINE_MATCH="$(${genuineMatch}/bin/stellar-heads-genuine-match)"         node --test --test-concurrency=1 --test-reporter=spec
+    '';
 
   # `nix run`: the whole stack on localhost, with a throwaway PostgreSQL and token secret.
   local = pkgs.writeShellApplication {
@@ -243,6 +385,8 @@ in
       frontend
       default
       wasm-bindgen-cli
+      binaryen-js
+      image
       ;
   };
 
@@ -282,7 +426,18 @@ in
   };
 
   checks = {
-    inherit backend game frontend;
+    inherit backend game frontend e2e;
+
+    # No build path in the server binary (the game and the web root check themselves).
+    backend-build-paths = pkgs.runCommand "stellar-heads-backend-build-paths"
+      { cargoVendorDir = nativeVendorDir; }
+      ''
+        cp -r ${fs.toSource { inherit root; fileset = fs.unions [ ../scripts/check-artifacts.sh ../scripts/lib/common.sh ]; }}/scripts scripts
+        chmod -R u+w scripts
+        patchShebangs scripts
+        scripts/check-artifacts.sh ${backend}/bin
+        touch "$out"
+      '';
 
     clippy = craneLib.cargoClippy (
       nativeArgs

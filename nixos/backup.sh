@@ -11,11 +11,13 @@
 #    dump named *.failed, where retention never counts it as good.
 # 4. Deletes all but the newest $KEEP verified dumps.
 #
-# Restore (with the service stopped), as postgres:
-#   pg_restore --clean --if-exists --no-owner --role=stellar-heads --dbname stellar-heads FILE.dump
+# Restore (with the service stopped), as root:
+#   sudo -u postgres pg_restore --clean --if-exists --no-owner --role=stellar-heads \
+#     --dbname stellar-heads < FILE.dump
 #
 # Settings (environment): DATABASE (default stellar_heads), BACKUP_DIR (required), KEEP
-# (default 7), and libpq's PGHOST/PGUSER for the connection.
+# (default 7), and libpq's PGHOST/PGUSER for the connection. The role needs no superuser:
+# pg_read_all_data (to dump) and CREATEDB (for the scratch database) are enough.
 set -euo pipefail
 database="${DATABASE:-stellar_heads}"
 backup_dir="${BACKUP_DIR:?set BACKUP_DIR}"

@@ -21,7 +21,8 @@
   RemoveIPC = true;
   KeyringMode = "private";
 
-  # File system: read-only everywhere; its own runtime directory for the socket.
+  # File system: read-only everywhere (the socket is systemd's; the unit has no runtime
+  # directory, whose removal on stop would take the socket with it).
   ProtectSystem = "strict";
   ProtectHome = true;
   PrivateTmp = true;

@@ -58,9 +58,25 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 wasm-bindgen --target web --no-typescript --out-dir "$work" --out-name "$crate" "$wasm_in"
 # Reference types and the other post-MVP features rustc emits for wasm32 by default.
-wasm-opt -Oz --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-reference-types --enable-multivalue \
-  -o "$work/${crate}_opt.wasm" "$work/${crate}_bg.wasm"
+wasm_opt_args=(-Oz --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int
+  --enable-sign-ext --enable-reference-types --enable-multivalue)
+# wasm-opt takes minutes: its output is kept outside the clone, keyed by its exact input,
+# arguments and version, so the same code built at another path (or in another clone) reuses
+# it. Where the cache cannot be written (the Nix sandbox) it always runs.
+opt_cache="${XDG_CACHE_HOME:-$HOME/.cache}/stellar-heads/wasm-opt"
+opt_key="$( { sha256sum < "$work/${crate}_bg.wasm"; echo "${wasm_opt_args[*]}"; wasm-opt --version; } | sha256sum | cut -c1-64)"
+if [[ -f "$opt_cache/$opt_key.wasm" ]]; then
+  echo "build-game: wasm-opt output for this input is cached ($opt_cache/$opt_key.wasm)"
+  cp "$opt_cache/$opt_key.wasm" "$work/${crate}_opt.wasm"
+else
+  wasm-opt "${wasm_opt_args[@]}" -o "$work/${crate}_opt.wasm" "$work/${crate}_bg.wasm"
+  if mkdir -p "$opt_cache" 2>/dev/null && cp "$work/${crate}_opt.wasm" "$opt_cache/.$opt_key.tmp" 2>/dev/null; then
+    mv "$opt_cache/.$opt_key.tmp" "$opt_cache/$opt_key.wasm"
+    # Keep the newest few.
+    find "$opt_cache" -name '*.wasm' -printf '%T@ %p\n' | sort -rn | tail -n +5 | cut -d' ' -f2- \
+      | xargs -r rm -f --
+  fi
+fi
 
 # Content-hashed names: cached forever, replaced on every change.
 hash="$(cat "$work/${crate}_opt.wasm" "$work/$crate.js" | sha256sum | cut -c1-16)"

@@ -4,17 +4,18 @@
 #   - a wasm32 standard library: rustup's target when it can be had, else Debian's rustc-web
 #     with its sources (scripts/build-game.sh then builds std from source);
 #   - wasm-bindgen-cli at exactly the version in Cargo.lock (crates.io);
-#   - trunk 0.21.14 (crates.io; the newest that builds with Rust 1.95) for the site;
-#   - wasm-opt from binaryen 132 (npm; Debian's binaryen 108 is too old for reference types);
+#   - trunk (crates.io) for the site;
+#   - wasm-opt from binaryen.js (npm; Debian's binaryen 108 is too old for reference types),
+#     checked against the integrity in tools.toml;
 #   - brotli and gzip; Chromium and playwright-core for the browser tests.
-# Installed tools live outside the clone (~/.cargo/bin, ~/.cache/stellar-heads/tools), so
+# Versions: tools.toml (the flake uses the same). Installed tools live outside the clone (~/.cargo/bin, ~/.cache/stellar-heads/tools), so
 # repeated runs are quick.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$root/scripts/lib/common.sh"
-binaryen_version=132.0.0
-trunk_version=0.21.14
+binaryen_version="$(tool_setting binaryen version)"
+trunk_version="$(tool_setting trunk version)"
 
 apt_packages=()
 wasm_std="$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
@@ -27,6 +28,10 @@ command -v node >/dev/null || apt_packages+=(nodejs npm)
 apt_install "${apt_packages[@]}"
 
 locked="$(locked_wasm_bindgen)"
+if [[ "$locked" != "$(tool_setting wasm-bindgen-cli version)" ]]; then
+  echo "install-web-tools: Cargo.lock has wasm-bindgen $locked, tools.toml $(tool_setting wasm-bindgen-cli version): update tools.toml (see its comments)" >&2
+  exit 1
+fi
 if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$locked" ]]; then
   cargo install wasm-bindgen-cli --version "$locked"
 fi
@@ -38,6 +43,12 @@ fi
 mkdir -p "$tools"
 if [[ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${binaryen_version%%.*}" ]]; then
   (cd "$tools" && npm install --no-audit --no-fund --silent "binaryen@$binaryen_version")
+fi
+# The very tarball the flake fetches.
+installed_integrity="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["packages"]["node_modules/binaryen"]["integrity"])' "$tools/node_modules/.package-lock.json")"
+if [[ "$installed_integrity" != "$(tool_setting binaryen integrity)" ]]; then
+  echo "install-web-tools: binaryen $binaryen_version from npm has integrity $installed_integrity, tools.toml says $(tool_setting binaryen integrity)" >&2
+  exit 1
 fi
 
 # playwright-core (pinned in tests/browser/package-lock.json); it drives Debian's Chromium and

@@ -44,12 +44,19 @@ impl TryFrom<String> for ListenAddress {
     }
 }
 
+impl std::fmt::Display for ListenAddress {
+    /// As written in the configuration: `host:port` or `unix:/path`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Tcp(address) => write!(f, "{address}"),
+            Self::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
 impl From<ListenAddress> for String {
     fn from(address: ListenAddress) -> String {
-        match address {
-            ListenAddress::Tcp(address) => address.to_string(),
-            ListenAddress::Unix(path) => format!("unix:{}", path.display()),
-        }
+        address.to_string()
     }
 }
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod health_check;
 pub mod metrics;
 pub mod players;
 pub mod ranking;

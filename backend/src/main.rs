@@ -1,8 +1,9 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use stellar_heads_backend::config::Config;
-use stellar_heads_backend::{audit, db, server, telemetry};
+use stellar_heads_backend::{audit, db, health_check, server, telemetry};
 
 /// The Stellar Heads API server. Settings come from the optional TOML file and
 /// STELLAR_HEADS_* environment variables (see the README).
@@ -24,6 +25,13 @@ enum Command {
     Migrate,
     /// Load and check the configuration (including the token secret), then exit.
     CheckConfig,
+    /// Ask the running server (at `listen`) whether it is ready: exit 0 if it answers
+    /// /health/ready with 200 within the timeout. For container health checks.
+    HealthCheck {
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 5)]
+        timeout_secs: u64,
+    },
     /// Re-play every stored verified match and list those whose stored score this build no
     /// longer reproduces; exits 1 if there is any.
     VerifyMatches,
@@ -33,8 +41,15 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
-    telemetry::init(&config);
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // A health check answers with its exit status (and one line on failure), no logs.
+    if !matches!(command, Command::HealthCheck { .. }) {
+        telemetry::init(&config);
+    }
+    match command {
+        Command::HealthCheck { timeout_secs } => {
+            health_check::check(&config.listen, Duration::from_secs(timeout_secs)).await
+        }
         Command::Serve => server::run(config).await,
         Command::Migrate => {
             db::connect_and_migrate(&config).await?.close().await;

@@ -31,7 +31,10 @@ async fn backup_role(app: &TestApp) -> String {
         format!("CREATE ROLE \"{role}\" LOGIN CREATEDB"),
         format!("GRANT pg_read_all_data TO \"{role}\""),
     ] {
-        sqlx::query(&statement).execute(&app.state.db).await.unwrap();
+        sqlx::query(&statement)
+            .execute(&app.state.db)
+            .await
+            .unwrap();
     }
     role
 }

@@ -107,11 +107,30 @@ async fn serves_on_a_unix_socket_from_a_config_file_and_stops_cleanly_on_sigterm
     let response = http_get(&socket, "/health");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"database\":{\"ok\":true"), "{response}");
+    // The container image's health check asks the same server, found through the same file.
+    let health_check = || {
+        server(dir.path(), &database.url)
+            .args([
+                "--config".as_ref(),
+                config.as_os_str(),
+                "health-check".as_ref(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let healthy = health_check();
+    assert!(healthy.status.success(), "{healthy:?}");
 
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{output:?}");
     assert!(!socket.exists(), "the socket file is removed on exit");
+    let gone = health_check();
+    assert!(!gone.status.success());
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains("cannot connect to unix:"),
+        "{gone:?}"
+    );
     // Production logs are JSON lines that carry the request id.
     let logs = String::from_utf8_lossy(&output.stdout);
     let request_line = logs
@@ -289,7 +308,10 @@ async fn with_socket_activation_requests_during_a_restart_wait_for_the_next_serv
     wait_until_healthy(&mut first, &socket);
     kill(Pid::from_raw(first.id() as i32), Signal::SIGTERM).unwrap();
     assert!(first.wait().unwrap().success());
-    assert!(socket.exists(), "the server never removes a socket systemd owns");
+    assert!(
+        socket.exists(),
+        "the server never removes a socket systemd owns"
+    );
 
     // Nobody serves now: these requests connect (the socket is systemd's) and wait.
     let waiting: Vec<_> = (0..3)

@@ -18,6 +18,29 @@ locked_wasm_bindgen() {
   awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' "$root/Cargo.lock"
 }
 
+# A value from tools.toml, the one list of web tool versions (`tool_setting trunk version`).
+tool_setting() {
+  python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))[sys.argv[2]][sys.argv[3]])' \
+    "$root/tools.toml" "$1" "$2"
+}
+
+# --remap-path-prefix flags for rustc: the absolute paths of dependency sources that rustc
+# writes into artifacts (panic locations) become fixed ones, the same at any clone path and on
+# any machine. Workspace crates are compiled with paths relative to the workspace already.
+remap_path_flags() {
+  # In the Nix flake (crane sets cargoVendorDir): any store path, and (rustc applies the last
+  # matching prefix) the vendored dependencies; exactly nix/outputs.nix's `remapPaths`, so
+  # that the dependencies crane built with those flags are reused.
+  if [[ -n "${cargoVendorDir:-}" ]]; then
+    printf -- '--remap-path-prefix=%s=/store --remap-path-prefix=%s=/cargo/vendor' \
+      "${NIX_STORE:-/nix/store}" "$cargoVendorDir"
+    return
+  fi
+  local cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+  printf -- '--remap-path-prefix=%s=/cargo/registry/src ' "$cargo_home/registry/src"
+  printf -- '--remap-path-prefix=%s=/cargo/git/checkouts' "$cargo_home/git/checkouts"
+}
+
 # Installs Debian packages (none: nothing to do); asks for them by name unless run as root.
 # Installing never starts a service: the tests and checks start what they need themselves.
 apt_install() {

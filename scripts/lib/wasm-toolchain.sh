@@ -3,7 +3,8 @@
 #   - a prebuilt wasm32 std (rustup's target, or fenix's in the Nix flake): used as is;
 #   - otherwise Debian's rustc-web with its std sources: std is built from source, with
 #     RUSTC_BOOTSTRAP set only for these builds (never exported by the caller's shell).
-# After sourcing, run wasm builds through `wasm_env COMMAND...`.
+# After sourcing, run wasm builds through `wasm_env COMMAND...` (it also remaps build paths:
+# remap_path_flags in common.sh).
 
 wasm_env_vars=()
 if [[ -d "$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null)" ]]; then
@@ -20,11 +21,14 @@ elif [[ -x /usr/bin/rustc && -x /usr/bin/cargo && -d /usr/lib/rustlib/src/rust ]
     RUSTC_BOOTSTRAP=1
     "CARGO_UNSTABLE_BUILD_STD=std,panic_abort"
   )
+  # std's own sources, compiled here, get the path a prebuilt std carries.
+  wasm_std_remap="--remap-path-prefix=/usr/lib/rustlib/src/rust=/rustc/src"
 else
   echo "wasm-toolchain: no wasm32 standard library (rustup target add wasm32-unknown-unknown, or Debian's rustc-web and rust-web-src)" >&2
   exit 1
 fi
 
 wasm_env() {
-  env "${wasm_env_vars[@]}" RUSTFLAGS='--cfg getrandom_backend="wasm_js"' "$@"
+  env "${wasm_env_vars[@]}" \
+    RUSTFLAGS="--cfg getrandom_backend=\"wasm_js\" $(remap_path_flags)${wasm_std_remap:-}" "$@"
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: formatting, lints, every Rust test, the offline Nix and deployment
 //! checks, then the web build and the browser tests, with one throwaway PostgreSQL cluster
-//! shared by all of them (each Rust test still gets its own database).
+//! shared by all of them (each Rust test still gets its own database), and last the
+//! reproducibility check.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -26,6 +27,9 @@ pub struct TestArgs {
     /// Skip the offline Nix and deployment checks.
     #[arg(long)]
     no_deploy: bool,
+    /// Skip the reproducibility check (every artifact built again at another path).
+    #[arg(long)]
+    no_repro: bool,
 }
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
@@ -66,6 +70,9 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         let browser = web::browser_tests(&dist, &cluster.admin_url(), !args.only_browser)?;
         totals.passed += browser.passed;
         totals.failed += browser.failed;
+        if !args.no_repro && !args.only_browser {
+            web::check_reproducible()?;
+        }
     }
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
     Ok(())

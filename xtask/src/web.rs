@@ -27,6 +27,14 @@ pub fn build_web() -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
+/// Builds every shipped artifact twice, at two paths, and compares them; no artifact may
+/// contain a build path (`scripts/check-reproducible.sh`).
+pub fn check_reproducible() -> anyhow::Result<()> {
+    run_command(&mut Command::new(
+        workspace_root().join("scripts/check-reproducible.sh"),
+    ))
+}
+
 /// A running backend serving a web root, stopped when dropped.
 struct Backend {
     child: Child,
