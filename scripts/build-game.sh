@@ -41,7 +41,8 @@ if [[ -z "$wasm_in" ]]; then
   # The wasm32 standard library: see lib/wasm-toolchain.sh.
   # shellcheck source=lib/wasm-toolchain.sh
   source "$root/scripts/lib/wasm-toolchain.sh"
-  wasm_env cargo build --locked --profile "$profile" --target wasm32-unknown-unknown \
+  wasm_env cargo build --manifest-path "$root/Cargo.toml" --locked --profile "$profile" \
+    --target wasm32-unknown-unknown \
     --package stellar-heads-game
   wasm_in="$target_dir/wasm32-unknown-unknown/$profile/$crate.wasm"
 fi

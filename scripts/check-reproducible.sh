@@ -4,8 +4,9 @@
 # scripts/build-frontend.sh) and the server's release binary. Any difference fails and is
 # named. Then no artifact may contain a build path (scripts/check-artifacts.sh).
 #
-# Both builds share CARGO_TARGET_DIR (dependencies compile once; the workspace's crates
-# compile again for the second path) and wasm-opt's cache: wasm-opt runs once when its input
+# Both builds share CARGO_TARGET_DIR: dependencies compile once, and the workspace's crates
+# compile again from the second copy (its files are newer, so cargo rebuilds them; the check
+# fails if it did not). They also share wasm-opt's cache: wasm-opt runs once when its input
 # is identical, so what is compared for the game is everything up to wasm-opt's input plus
 # the packaging after it.
 #
@@ -26,6 +27,8 @@ elsewhere="$work/somewhere/else/entirely/stellar-heads"
 mkdir -p "$elsewhere"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard \
   | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$elsewhere"
+# Newer than anything built from the first copy: cargo compiles the workspace again from here.
+find "$elsewhere" -type f -exec touch {} +
 # Freighter's library, installed once (the same lock file).
 [[ -d "$root/frontend/node_modules" ]] || (cd "$root/frontend" && npm ci --no-audit --no-fund --silent)
 export STELLAR_HEADS_NODE_MODULES="$root/frontend/node_modules"
@@ -40,9 +43,19 @@ build() { # source, output
   mkdir -p "$out/bin"
   cp "$CARGO_TARGET_DIR/release/stellar-heads-backend" "$out/bin/"
 }
+# The compiled outputs of the workspace, which the second build must produce afresh.
+compiled=("$CARGO_TARGET_DIR/wasm32-unknown-unknown/web-release/stellar_heads_game.wasm"
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/web-release/stellar-heads-frontend.wasm"
+  "$CARGO_TARGET_DIR/release/stellar-heads-backend")
 start=$SECONDS
 build "$root" "$work/first"
+touch "$work/between"
+sleep 1
 build "$elsewhere" "$work/second"
+for file in "${compiled[@]}"; do
+  [[ "$file" -nt "$work/between" ]] \
+    || { echo "check-reproducible: $file was not rebuilt from the second copy" >&2; exit 1; }
+done
 
 (cd "$work/first" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$work/first.sha256"
 (cd "$work/second" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$work/second.sha256"
