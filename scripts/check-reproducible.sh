@@ -27,8 +27,6 @@ elsewhere="$work/somewhere/else/entirely/stellar-heads"
 mkdir -p "$elsewhere"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard \
   | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$elsewhere"
-# Newer than anything built from the first copy: cargo compiles the workspace again from here.
-find "$elsewhere" -type f -exec touch {} +
 # Freighter's library, installed once (the same lock file).
 [[ -d "$root/frontend/node_modules" ]] || (cd "$root/frontend" && npm ci --no-audit --no-fund --silent)
 export STELLAR_HEADS_NODE_MODULES="$root/frontend/node_modules"
@@ -49,8 +47,11 @@ compiled=("$CARGO_TARGET_DIR/wasm32-unknown-unknown/web-release/stellar_heads_ga
   "$CARGO_TARGET_DIR/release/stellar-heads-backend")
 start=$SECONDS
 build "$root" "$work/first"
-touch "$work/between"
+# From here on, the second copy's files are newer than anything built from the first: cargo
+# compiles the workspace again from them.
 sleep 1
+touch "$work/between"
+find "$elsewhere" -type f -exec touch {} +
 build "$elsewhere" "$work/second"
 for file in "${compiled[@]}"; do
   [[ "$file" -nt "$work/between" ]] \
