@@ -186,6 +186,7 @@ let
     pkgs.brotli
     pkgs.gzip
     pkgs.python3
+    pkgs.twiggy
   ];
 
   game = craneLib.buildPackage (

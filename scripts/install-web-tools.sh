@@ -4,7 +4,7 @@
 #   - a wasm32 standard library: rustup's target when it can be had, else Debian's rustc-web
 #     with its sources (scripts/build-game.sh then builds std from source);
 #   - wasm-bindgen-cli at exactly the version in Cargo.lock (crates.io);
-#   - trunk (crates.io) for the site;
+#   - trunk (crates.io) for the site, twiggy (crates.io) for the game's size report;
 #   - wasm-opt from binaryen.js (npm; Debian's binaryen 108 is too old for reference types),
 #     checked against the integrity in tools.toml;
 #   - brotli and gzip; Chromium and playwright-core for the browser tests.
@@ -38,6 +38,11 @@ fi
 
 if [[ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$trunk_version" ]]; then
   cargo install trunk --version "$trunk_version" --locked
+fi
+
+twiggy_version="$(tool_setting twiggy version)"
+if [[ "$(twiggy --version 2>/dev/null | awk '{print $2}')" != "$twiggy_version" ]]; then
+  cargo install twiggy --version "$twiggy_version" --locked
 fi
 
 mkdir -p "$tools"

@@ -72,6 +72,45 @@ pub fn listen(frame: HtmlIFrameElement, on_message: Callback<GameToPage>) -> Eve
     })
 }
 
+/// Asks the browser to fetch the game's WebAssembly (`<link rel="prefetch">`) while the player
+/// chooses an opponent, so that the game starts from the cache. The file's hashed name is in
+/// the game page's `data-wasm`. Best effort: any failure just leaves it to the game's loader.
+pub async fn prefetch() {
+    let Ok(response) = gloo_net::http::Request::get(GAME_PATH).send().await else {
+        return;
+    };
+    let Ok(page) = response.text().await else {
+        return;
+    };
+    let Some(name) = wasm_name(&page) else {
+        return;
+    };
+    let document = gloo_utils::document();
+    let href = format!("/game/{name}");
+    let selector = format!("link[rel=prefetch][href=\"{href}\"]");
+    if matches!(document.query_selector(&selector), Ok(Some(_))) {
+        return;
+    }
+    let (Ok(link), Some(head)) = (document.create_element("link"), document.head()) else {
+        return;
+    };
+    let _ = link.set_attribute("rel", "prefetch");
+    let _ = link.set_attribute("href", &href);
+    let _ = head.append_child(&link);
+}
+
+/// The game's WebAssembly file name, from its page's `data-wasm="..."`: a plain file name
+/// ending in `.wasm`, or nothing.
+pub fn wasm_name(page: &str) -> Option<&str> {
+    const ATTRIBUTE: &str = "data-wasm=\"";
+    let start = page.find(ATTRIBUTE)? + ATTRIBUTE.len();
+    let name = &page[start..start + page[start..].find('"')?];
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    (plain && name.ends_with(".wasm")).then_some(name)
+}
+
 /// Loads the game into `frame` (after [`listen`]).
 pub fn load(frame: &HtmlIFrameElement) {
     frame.set_src(GAME_PATH);
@@ -89,6 +128,16 @@ pub fn send(frame: &HtmlIFrameElement, message: &PageToGame) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_games_wasm_in_its_page() {
+        let page = r#"<div id="loading" data-js="g-1.js" data-wasm="stellar_heads_game-0123abcd_bg.wasm" data-bytes="9">"#;
+        assert_eq!(wasm_name(page), Some("stellar_heads_game-0123abcd_bg.wasm"));
+        assert_eq!(wasm_name("<html>no game here</html>"), None);
+        assert_eq!(wasm_name(r#"data-wasm="../../evil.wasm""#), None);
+        assert_eq!(wasm_name(r#"data-wasm="__GAME_WASM__""#), None);
+        assert_eq!(wasm_name(r#"data-wasm="unterminated.wasm"#), None);
+    }
 
     const ORIGIN: &str = "https://heads.example";
     const READY: &str = r#"{"type":"ready","data":{"protocol_version":2,"sim_version":2}}"#;

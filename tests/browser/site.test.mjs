@@ -121,6 +121,8 @@ test("a player signs up with a pasted signature, plays a match and finds it stor
 
   // Play a real match against the hard computer, standing still: it ends 0-5.
   await page.click("nav >> text=Play");
+  // While the player chooses, the game's wasm is prefetched.
+  await page.waitForSelector('link[rel=prefetch][href^="/game/stellar_heads_game-"][href$="_bg.wasm"]', { state: "attached" });
   await page.click("#mode-hard");
   await page.waitForSelector("#game-status:has-text('Click the game')", { timeout: 240_000 });
   assert.match(await page.textContent("#forfeit-warning"), /counts as a 0–5 loss/);

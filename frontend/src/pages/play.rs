@@ -213,6 +213,9 @@ fn play_as(props: &PlayAsProps) -> Html {
         wallet_address: props.account.as_ref().map(|a| a.player.wallet_address),
     };
 
+    // The game downloads while the player chooses an opponent.
+    use_effect_with((), |_| spawn_local(game_frame::prefetch()));
+
     // Matches an earlier visit could not store go first.
     {
         let (token, dispatcher, address) =

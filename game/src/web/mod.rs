@@ -1,9 +1,9 @@
-//! The browser game: window, keyboard, visuals, screens and the page bridge around the
-//! headless simulation. Compiled only for wasm32.
+//! The browser game: window, keyboard, visuals, the HTML overlay (title, score, banners,
+//! menus) and the page bridge around the headless simulation. Compiled only for wasm32.
 
 mod bridge;
+mod hud;
 mod input;
-mod screens;
 mod visuals;
 
 use bevy::asset::AssetMetaCheck;
@@ -57,6 +57,19 @@ impl Lineup {
 #[derive(Event, Debug, Clone, Copy)]
 pub struct KickoffRequest;
 
+/// Marks the moment the first frame has been drawn (`performance.mark`), for the page and the
+/// browser tests' start-up figures. FrameCount reaches 1 once frame 0, rendered after the
+/// main world's update, has been submitted.
+fn mark_first_frame(frames: Res<bevy::diagnostic::FrameCount>, mut marked: Local<bool>) {
+    if *marked || frames.0 < 1 {
+        return;
+    }
+    *marked = true;
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark("stellar-heads:first-frame");
+    }
+}
+
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -85,8 +98,9 @@ pub fn start() {
             SimulationPlugin,
             input::KeyboardPlugin,
             visuals::VisualsPlugin,
-            screens::ScreensPlugin,
+            hud::HudPlugin,
             bridge::PageBridgePlugin,
         ))
+        .add_systems(First, mark_first_frame)
         .run();
 }

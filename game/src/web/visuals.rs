@@ -28,8 +28,9 @@ const POST: Color = Color::srgb(0.97, 0.97, 0.97);
 const NET: Color = Color::srgba(1.0, 1.0, 1.0, 0.25);
 const STAND: Color = Color::srgb(0.18, 0.20, 0.30);
 const BOARD: Color = Color::srgb(0.10, 0.12, 0.22);
-pub const LEFT_COLOUR: Color = Color::srgb(0.20, 0.45, 0.95);
-pub const RIGHT_COLOUR: Color = Color::srgb(0.90, 0.25, 0.25);
+// The overlay shows the names in these colours too (game/web/game.css).
+const LEFT_COLOUR: Color = Color::srgb(0.20, 0.45, 0.95);
+const RIGHT_COLOUR: Color = Color::srgb(0.90, 0.25, 0.25);
 const SKIN: Color = Color::srgb(0.98, 0.82, 0.66);
 
 fn spawn_camera(mut commands: Commands) {

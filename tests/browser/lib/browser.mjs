@@ -18,11 +18,12 @@ const FLAGS = [
   "--disable-quic",
 ];
 
-export async function launch() {
+/// `extraFlags`: more Chromium switches (say, `--disable-webgl2`).
+export async function launch(extraFlags = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...extraFlags],
   });
 }
 
