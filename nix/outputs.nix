@@ -120,8 +120,6 @@ let
     strictDeps = true;
   };
 
-  # Native: the backend, and the whole workspace for tests and lints. Dependencies are built
-  # once and shared by every native derivation.
   # Dependencies' sources, vendored from Cargo.lock. rustc writes their paths into panic
   # locations: they are remapped to a fixed text (as scripts/lib/common.sh's remap_path_flags
   # does outside Nix and for trunk), and no output refers to the vendored sources. rustc
@@ -129,6 +127,9 @@ let
   # own, should cargo resolve the vendor directory's links).
   remapPaths = vendorDir:
     "--remap-path-prefix=${builtins.storeDir}=/store --remap-path-prefix=${vendorDir}=/cargo/vendor";
+
+  # Native: the backend, and the whole workspace for tests and lints. Dependencies are built
+  # once and shared by every native derivation.
   nativeVendorDir = craneLib.vendorCargoDeps { src = nativeSrc; };
   nativeArgs = commonArgs // {
     src = nativeSrc;
@@ -332,7 +333,11 @@ let
       cp -r --no-preserve=mode ${frontend} web
       cp -r --no-preserve=mode "$gameHost" web/game-host
       head -c 48 /dev/urandom > jwt-secret
-      DATABASE_URL="postgres:///postgres?host=$TMPDIR&user=postgres"         STELLAR_HEADS_LISTEN=127.0.0.1:3000 STELLAR_HEADS_JWT_SECRET_FILE="$PWD/jwt-secret"         STELLAR_HEADS_WEB_ROOT="$PWD/web" STELLAR_HEADS_LOG_FILTER=warn         STELLAR_HEADS_RATE_LIMIT__AUTH_BURST=1000         ${lib.getExe backend} serve &
+      DATABASE_URL="postgres:///postgres?host=$TMPDIR&user=postgres" \
+        STELLAR_HEADS_LISTEN=127.0.0.1:3000 STELLAR_HEADS_JWT_SECRET_FILE="$PWD/jwt-secret" \
+        STELLAR_HEADS_WEB_ROOT="$PWD/web" STELLAR_HEADS_LOG_FILTER=warn \
+        STELLAR_HEADS_RATE_LIMIT__AUTH_BURST=1000 \
+        ${lib.getExe backend} serve &
       server=$!
       for _ in $(seq 1 600); do
         curl --fail --silent --output /dev/null http://127.0.0.1:3000/health/ready && break
@@ -344,7 +349,9 @@ let
       cp -r --no-preserve=mode "$tests" tests
       ln -s ${browserTestModules}/node_modules tests/node_modules
       cd tests
-      STELLAR_HEADS_URL=http://127.0.0.1:3000 ARTIFACT_DIR="$out/screenshots"         STELLAR_HEADS_GENUINE_MATCH="$(${genuineMatch}/bin/stellar-heads-genuine-match)"         node --test --test-concurrency=1 --test-reporter=spec
+      STELLAR_HEADS_URL=http://127.0.0.1:3000 ARTIFACT_DIR="$out/screenshots" \
+        STELLAR_HEADS_GENUINE_MATCH="$(${genuineMatch}/bin/stellar-heads-genuine-match)" \
+        node --test --test-concurrency=1 --test-reporter=spec
     '';
 
   # `nix run`: the whole stack on localhost, with a throwaway PostgreSQL and token secret.

@@ -41,11 +41,13 @@ score_unit() { # label, unit file, threshold (exposure x 10)
 render() { python3 "$root/nixos/checks/render-unit.py" "$@"; }
 
 # The service with its socket (nixos/socket.nix) and its backup job, as the module renders them.
+# A string from a Nix expression.
+nix_string() { nix_eval --eval --strict --json -E "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin))'; }
+nix_eval --eval --strict --json -E "import $root/nixos/socket.nix { socket = \"/run/stellar-heads/api.sock\"; }" > "$work/socket.json"
 check_units() { # name, hardening.nix arguments, threshold (exposure x 10)
   local name="$1" args="$2" threshold="$3" units="$work/units-$1"
   mkdir -p "$units"
   nix_eval --eval --strict --json -E "import $root/nixos/hardening.nix $args" > "$work/$name.json"
-  nix_eval --eval --strict --json -E "import $root/nixos/socket.nix { socket = \"/run/stellar-heads/api.sock\"; }" > "$work/socket.json"
   render service "$work/$name.json" "$binary" > "$units/stellar-heads.service"
   render socket "$work/socket.json" nginx > "$units/stellar-heads.socket"
   verify_units "$name" "$units/stellar-heads.service" "$units/stellar-heads.socket"
@@ -54,13 +56,13 @@ check_units() { # name, hardening.nix arguments, threshold (exposure x 10)
 check_units local-database "{ }" "${LOCAL_THRESHOLD:-5}"
 check_units tcp-database '{ networked = true; databaseAddresses = [ "192.0.2.10" ]; }' 10
 # The backup job runs in the local-database sandbox, writing only its directory.
-backup_dir="$(nix_eval --eval --strict --json -E "(import $root/nixos/defaults.nix).backup.directory" | python3 -c 'import json,sys; print(json.load(sys.stdin))')"
+backup_dir="$(nix_string "(import $root/nixos/defaults.nix).backup.directory")"
 render backup "$work/local-database.json" /usr/bin/true "$backup_dir" > "$work/units-local-database/stellar-heads-backup.service"
 verify_units backup "$work/units-local-database/stellar-heads-backup.service"
 score_unit backup "$work/units-local-database/stellar-heads-backup.service" "${LOCAL_THRESHOLD:-5}"
 
 # The backup timer's default calendar (the module reads it from nixos/defaults.nix).
-calendar="$(nix_eval --eval --strict --json -E "(import $root/nixos/defaults.nix).backup.calendar" | python3 -c 'import json,sys; print(json.load(sys.stdin))')"
+calendar="$(nix_string "(import $root/nixos/defaults.nix).backup.calendar")"
 systemd-analyze calendar "$calendar" >/dev/null 2>"$work/calendar.err" \
   || { echo "check-deploy: backup calendar '$calendar':"; cat "$work/calendar.err"; exit 1; }
 echo "check-deploy: backup calendar '$calendar' is valid"

@@ -58,8 +58,9 @@ for file in "${compiled[@]}"; do
     || { echo "check-reproducible: $file was not rebuilt from the second copy" >&2; exit 1; }
 done
 
-(cd "$work/first" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$work/first.sha256"
-(cd "$work/second" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$work/second.sha256"
+digest() { (cd "$work/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$work/$1.sha256"; }
+digest first
+digest second
 if ! diff -u "$work/first.sha256" "$work/second.sha256" > "$work/diff"; then
   echo "check-reproducible: the two builds differ (- from $root, + from $elsewhere):" >&2
   grep '^[-+][0-9a-f]' "$work/diff" >&2

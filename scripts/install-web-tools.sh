@@ -8,14 +8,17 @@
 #   - wasm-opt from binaryen.js (npm; Debian's binaryen 108 is too old for reference types),
 #     checked against the integrity in tools.toml;
 #   - brotli and gzip; Chromium and playwright-core for the browser tests.
-# Versions: tools.toml (the flake uses the same). Installed tools live outside the clone (~/.cargo/bin, ~/.cache/stellar-heads/tools), so
-# repeated runs are quick.
+# Versions: tools.toml (the flake uses the same). Installed tools live outside the clone
+# (~/.cargo/bin, ~/.cache/stellar-heads/tools), so repeated runs are quick.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$root/scripts/lib/common.sh"
 binaryen_version="$(tool_setting binaryen version)"
 trunk_version="$(tool_setting trunk version)"
+twiggy_version="$(tool_setting twiggy version)"
+bindgen_version="$(tool_setting wasm-bindgen-cli version)"
+binaryen_integrity="$(tool_setting binaryen integrity)"
 
 apt_packages=()
 wasm_std="$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
@@ -28,8 +31,8 @@ command -v node >/dev/null || apt_packages+=(nodejs npm)
 apt_install "${apt_packages[@]}"
 
 locked="$(locked_wasm_bindgen)"
-if [[ "$locked" != "$(tool_setting wasm-bindgen-cli version)" ]]; then
-  echo "install-web-tools: Cargo.lock has wasm-bindgen $locked, tools.toml $(tool_setting wasm-bindgen-cli version): update tools.toml (see its comments)" >&2
+if [[ "$locked" != "$bindgen_version" ]]; then
+  echo "install-web-tools: Cargo.lock has wasm-bindgen $locked, tools.toml $bindgen_version: update tools.toml (see its comments)" >&2
   exit 1
 fi
 if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$locked" ]]; then
@@ -40,7 +43,6 @@ if [[ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$trunk_version" ]]
   cargo install trunk --version "$trunk_version" --locked
 fi
 
-twiggy_version="$(tool_setting twiggy version)"
 if [[ "$(twiggy --version 2>/dev/null | awk '{print $2}')" != "$twiggy_version" ]]; then
   cargo install twiggy --version "$twiggy_version" --locked
 fi
@@ -51,8 +53,8 @@ if [[ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${binaryen_vers
 fi
 # The very tarball the flake fetches.
 installed_integrity="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["packages"]["node_modules/binaryen"]["integrity"])' "$tools/node_modules/.package-lock.json")"
-if [[ "$installed_integrity" != "$(tool_setting binaryen integrity)" ]]; then
-  echo "install-web-tools: binaryen $binaryen_version from npm has integrity $installed_integrity, tools.toml says $(tool_setting binaryen integrity)" >&2
+if [[ "$installed_integrity" != "$binaryen_integrity" ]]; then
+  echo "install-web-tools: binaryen $binaryen_version from npm has integrity $installed_integrity, tools.toml says $binaryen_integrity" >&2
   exit 1
 fi
 

@@ -63,7 +63,11 @@ fn wait_for_socket(child: &mut std::process::Child, socket: &Path) {
 }
 
 fn http_get(socket: &Path, path: &str) -> String {
-    let mut stream = UnixStream::connect(socket).unwrap();
+    http_get_on(UnixStream::connect(socket).unwrap(), path)
+}
+
+/// Sends a GET on an open connection and reads the whole answer.
+fn http_get_on(mut stream: UnixStream, path: &str) -> String {
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -316,18 +320,8 @@ async fn with_socket_activation_requests_during_a_restart_wait_for_the_next_serv
     // Nobody serves now: these requests connect (the socket is systemd's) and wait.
     let waiting: Vec<_> = (0..3)
         .map(|_| {
-            let socket = socket.clone();
-            let mut stream = UnixStream::connect(&socket).expect("connect while restarting");
-            std::thread::spawn(move || {
-                write!(
-                    stream,
-                    "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                )
-                .unwrap();
-                let mut response = String::new();
-                stream.read_to_string(&mut response).unwrap();
-                response
-            })
+            let stream = UnixStream::connect(&socket).expect("connect while restarting");
+            std::thread::spawn(move || http_get_on(stream, "/health"))
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));

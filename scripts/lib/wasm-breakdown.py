@@ -12,11 +12,16 @@ import re
 import sys
 from collections import Counter
 
-NOT_SHIPPED = re.compile(r'^("function names" subsection|custom section|"[a-z ]+" subsection)')
+NOT_SHIPPED = re.compile(r'^(custom section|"[a-z ]+" subsection)')
+
+
+def bare(path, leading="&*"):
+    """A type or path without leading references and pointers (and `leading`), `mut`, `dyn`."""
+    return path.lstrip(leading).replace("mut ", "").replace("dyn ", "")
 
 
 def first_segment(path):
-    path = path.lstrip("<&*( ").replace("mut ", "").replace("dyn ", "")
+    path = bare(path, "<&*( ")
     return re.split(r"::|<|>| |,|\(|\)|\[", path, maxsplit=1)[0] or "(other)"
 
 
@@ -25,7 +30,7 @@ def crate_of(name):
         return "(data segments)"
     if name.startswith("<"):
         self_type, _, trait = name[1:].partition(" as ")
-        self_path = self_type.lstrip("&*").replace("mut ", "").replace("dyn ", "")
+        self_path = bare(self_type)
         generic = "::" not in self_path.split("<")[0]
         return first_segment(trait if generic and trait else self_path)
     dropped = re.match(r"core::ptr::drop_in_place<(.+)>::h[0-9a-f]+$", name)
