@@ -215,3 +215,53 @@ fn a_record_must_hold_exactly_its_match() {
     lying.ticks += 1;
     assert!(matches!(replay(&lying), Err(ReplayError::Record(_))));
 }
+
+/// Where the final states of [`golden_matches`] are kept, one file per simulation version.
+fn golden_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "tests/golden/sim-v{}.txt",
+        protocol::record::SIM_VERSION
+    ))
+}
+
+/// A scripted, a random and a two-player match: their final states, one per line (`Debug`
+/// prints every f32 exactly).
+fn golden_matches() -> String {
+    let cases: Vec<(GameMode, Box<InputStream>)> = vec![
+        (NORMAL, Box::new(|tick| [scripted(tick), 0])),
+        (HARD, Box::new(random(7))),
+        (GameMode::LocalTwoPlayer, Box::new(random(11))),
+    ];
+    cases
+        .into_iter()
+        .map(|(mode, inputs)| {
+            format!(
+                "{mode:?}: {:?}\n",
+                play_in(&mut headless_app(), mode, inputs).0
+            )
+        })
+        .collect()
+}
+
+/// Records stored under a `SIM_VERSION` must keep replaying to their results: a change to the
+/// simulation (or to the physics plugins it runs) that moves anything must bump the version.
+/// A new version writes its file once with `STELLAR_HEADS_BLESS=1`.
+#[test]
+fn the_simulation_plays_exactly_as_its_version_did() {
+    let played = golden_matches();
+    let path = golden_path();
+    if std::env::var_os("STELLAR_HEADS_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &played).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no golden states for this SIM_VERSION at {}: write them with STELLAR_HEADS_BLESS=1",
+            path.display()
+        )
+    });
+    assert_eq!(
+        played, expected,
+        "the simulation moved: bump SIM_VERSION and bless its golden states"
+    );
+}

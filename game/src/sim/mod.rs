@@ -118,12 +118,53 @@ pub enum SimSet {
     Clock,
 }
 
+/// avian's `PhysicsPlugins::default()`, in its order, minus three plugins the simulation never
+/// calls: `PhysicsTypeRegistrationPlugin` (registers avian's types for reflection: editors,
+/// scenes), `SpatialQueryPlugin` (ray and shape casts) and `PhysicsInterpolationPlugin` (no
+/// entity asks for interpolation). Together they were 2.1 MB of the game's 22 MB wasm before
+/// wasm-opt. (Disabling them in the group would not do: a disabled plugin is still compiled
+/// in.) `tests/determinism.rs` checks that matches play exactly as before.
+fn physics_plugins() -> bevy::app::PluginGroupBuilder {
+    use avian2d::collision::broad_phase::BroadPhasePlugin;
+    use avian2d::collision::collider::{
+        ColliderBackendPlugin, collider_hierarchy::ColliderHierarchyPlugin,
+        collider_transform::ColliderTransformPlugin,
+    };
+    use avian2d::collision::narrow_phase::NarrowPhasePlugin;
+    use avian2d::dynamics::ccd::CcdPlugin;
+    use avian2d::dynamics::integrator::IntegratorPlugin;
+    use avian2d::dynamics::rigid_body::mass_properties::MassPropertyPlugin;
+    use avian2d::dynamics::sleeping::SleepingPlugin;
+    use avian2d::dynamics::solver::{SolverPlugin, schedule::SolverSchedulePlugin};
+    use avian2d::prepare::PreparePlugin;
+    use avian2d::schedule::PhysicsSchedulePlugin;
+    use avian2d::sync::SyncPlugin;
+    use bevy::ecs::schedule::ScheduleLabel;
+
+    let schedule = FixedPostUpdate.intern();
+    bevy::app::PluginGroupBuilder::start::<PhysicsPlugins>()
+        .add(PhysicsSchedulePlugin::new(schedule))
+        .add(PreparePlugin::new(schedule))
+        .add(MassPropertyPlugin::new(schedule))
+        .add(ColliderHierarchyPlugin)
+        .add(ColliderTransformPlugin::new(schedule))
+        .add(ColliderBackendPlugin::<Collider>::new(schedule))
+        .add(NarrowPhasePlugin::<Collider>::default())
+        .add(BroadPhasePlugin::<()>::default())
+        .add(IntegratorPlugin::default())
+        .add(SolverPlugin::new_with_length_unit(1.0))
+        .add(SolverSchedulePlugin)
+        .add(CcdPlugin)
+        .add(SleepingPlugin)
+        .add(SyncPlugin::new(schedule))
+}
+
 #[derive(Debug)]
 pub struct SimulationPlugin;
 
 impl Plugin for SimulationPlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins(PhysicsPlugins::default())
+        app.add_plugins(physics_plugins())
             .insert_resource(Time::<Fixed>::from_hz(TICK_HZ))
             .insert_resource(Gravity(Vec2::NEG_Y * constants::GRAVITY))
             // Substeps keep the heads' and ball's contacts stable at a 60 Hz tick.

@@ -2,6 +2,7 @@
 //! menus) and the page bridge around the headless simulation. Compiled only for wasm32.
 
 mod bridge;
+mod engine;
 mod hud;
 mod input;
 mod visuals;
@@ -75,7 +76,7 @@ pub fn start() {
     console_error_panic_hook::set_once();
     App::new()
         .add_plugins(
-            DefaultPlugins
+            engine::EnginePlugins
                 .set(WindowPlugin {
                     primary_window: Some(Window {
                         title: "Stellar Heads".into(),

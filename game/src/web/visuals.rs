@@ -47,17 +47,57 @@ fn spawn_camera(mut commands: Commands) {
     ));
 }
 
-fn rect(colour: Color, width: f32, height: f32, x: f32, y: f32, z: f32) -> (Sprite, Transform) {
-    (
-        Sprite::from_color(colour, Vec2::new(width, height)),
-        Transform::from_xyz(x, y, z),
-    )
+/// Flat rectangles: one unit square scaled to size, one material per colour, so that the
+/// crowd's hundreds of heads draw in a handful of batches.
+struct Rects<'a> {
+    square: Handle<Mesh>,
+    materials: &'a mut Assets<ColorMaterial>,
+    by_colour: Vec<(Color, Handle<ColorMaterial>)>,
 }
 
-fn spawn_scenery(mut commands: Commands) {
+impl<'a> Rects<'a> {
+    fn new(meshes: &mut Assets<Mesh>, materials: &'a mut Assets<ColorMaterial>) -> Self {
+        Self {
+            square: meshes.add(Rectangle::new(1.0, 1.0)),
+            materials,
+            by_colour: Vec::new(),
+        }
+    }
+
+    fn rect(
+        &mut self,
+        colour: Color,
+        width: f32,
+        height: f32,
+        x: f32,
+        y: f32,
+        z: f32,
+    ) -> (Mesh2d, MeshMaterial2d<ColorMaterial>, Transform) {
+        let material = match self.by_colour.iter().find(|(known, _)| *known == colour) {
+            Some((_, material)) => material.clone(),
+            None => {
+                let material = self.materials.add(colour);
+                self.by_colour.push((colour, material.clone()));
+                material
+            }
+        };
+        (
+            Mesh2d(self.square.clone()),
+            MeshMaterial2d(material),
+            Transform::from_xyz(x, y, z).with_scale(Vec3::new(width, height, 1.0)),
+        )
+    }
+}
+
+fn spawn_scenery(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<ColorMaterial>>,
+) {
+    let mut rects = Rects::new(&mut meshes, &mut materials);
     // Stands behind the pitch: a crowd above an advertising board.
     let stand_height = 190.0;
-    commands.spawn(rect(
+    commands.spawn(rects.rect(
         STAND,
         FIELD_WIDTH,
         stand_height,
@@ -65,7 +105,7 @@ fn spawn_scenery(mut commands: Commands) {
         GROUND_TOP + stand_height / 2.0,
         -5.0,
     ));
-    commands.spawn(rect(BOARD, FIELD_WIDTH, 26.0, 0.0, GROUND_TOP + 13.0, -4.0));
+    commands.spawn(rects.rect(BOARD, FIELD_WIDTH, 26.0, 0.0, GROUND_TOP + 13.0, -4.0));
     // Spectators: rows of heads in a fixed, varied pattern (the same on every load).
     let crowd = [
         LEFT_COLOUR,
@@ -80,7 +120,7 @@ fn spawn_scenery(mut commands: Commands) {
             let x =
                 -HALF_WIDTH + 14.0 + column as f32 * 23.5 + if row % 2 == 0 { 0.0 } else { 11.0 };
             let y = GROUND_TOP + 44.0 + row as f32 * 29.0;
-            commands.spawn(rect(crowd[index].darker(0.25), 14.0, 14.0, x, y, -4.5));
+            commands.spawn(rects.rect(crowd[index].darker(0.25), 14.0, 14.0, x, y, -4.5));
         }
     }
     // The pitch with mown stripes, and the soil below it.
@@ -89,15 +129,15 @@ fn spawn_scenery(mut commands: Commands) {
     for index in 0..stripes {
         let colour = if index % 2 == 0 { GRASS } else { GRASS_DARK };
         let x = -HALF_WIDTH + stripe_width * (index as f32 + 0.5);
-        commands.spawn(rect(colour, stripe_width, 24.0, x, GROUND_TOP - 12.0, -1.0));
+        commands.spawn(rects.rect(colour, stripe_width, 24.0, x, GROUND_TOP - 12.0, -1.0));
     }
-    commands.spawn(rect(SOIL, FIELD_WIDTH, 40.0, 0.0, GROUND_TOP - 44.0, -1.0));
-    commands.spawn(rect(POST, 4.0, 24.0, 0.0, GROUND_TOP - 12.0, -0.9));
+    commands.spawn(rects.rect(SOIL, FIELD_WIDTH, 40.0, 0.0, GROUND_TOP - 44.0, -1.0));
+    commands.spawn(rects.rect(POST, 4.0, 24.0, 0.0, GROUND_TOP - 12.0, -0.9));
     for sign in [-1.0f32, 1.0] {
         let mouth_x = sign * GOAL_LINE_X;
         let middle_x = sign * (HALF_WIDTH - GOAL_DEPTH / 2.0);
         // Net behind the goal line (drawn in front of the ball: the ball is "in the net").
-        commands.spawn(rect(
+        commands.spawn(rects.rect(
             NET,
             GOAL_DEPTH,
             GOAL_HEIGHT,
@@ -107,10 +147,10 @@ fn spawn_scenery(mut commands: Commands) {
         ));
         for line in 1..6 {
             let y = GROUND_TOP + GOAL_HEIGHT * line as f32 / 6.0;
-            commands.spawn(rect(NET, GOAL_DEPTH, 2.0, middle_x, y, 3.1));
+            commands.spawn(rects.rect(NET, GOAL_DEPTH, 2.0, middle_x, y, 3.1));
         }
         // Post and crossbar.
-        commands.spawn(rect(
+        commands.spawn(rects.rect(
             POST,
             8.0,
             GOAL_HEIGHT,
@@ -118,7 +158,7 @@ fn spawn_scenery(mut commands: Commands) {
             GROUND_TOP + GOAL_HEIGHT / 2.0,
             3.2,
         ));
-        commands.spawn(rect(
+        commands.spawn(rects.rect(
             POST,
             GOAL_DEPTH + 8.0,
             CROSSBAR_THICKNESS,
