@@ -34,9 +34,9 @@ pub fn leaderboard_table(props: &LeaderboardTableProps) -> Html {
                 </td>
                 <td>{ s.played }</td>
                 <td>{ s.wins }</td>
-                <td>{ s.draws }</td>
-                <td>{ s.losses }</td>
-                <td>{ format::signed(s.goals_for - s.goals_against) }</td>
+                <td class="detail">{ s.draws }</td>
+                <td class="detail">{ s.losses }</td>
+                <td class="detail">{ format::signed(s.goals_for - s.goals_against) }</td>
                 <td class="points">{ s.points }</td>
                 <td>
                     if let Some(match_id) = entry.latest_match_id {
@@ -56,9 +56,10 @@ pub fn leaderboard_table(props: &LeaderboardTableProps) -> Html {
                     <th scope="col">{ "Player" }</th>
                     <th scope="col" title="Played">{ "P" }</th>
                     <th scope="col" title="Won">{ "W" }</th>
-                    <th scope="col" title="Drawn">{ "D" }</th>
-                    <th scope="col" title="Lost">{ "L" }</th>
-                    <th scope="col" title="Goal difference">{ "GD" }</th>
+                    // Hidden on phones (style.css): played, won and points are what fits.
+                    <th scope="col" title="Drawn" class="detail">{ "D" }</th>
+                    <th scope="col" title="Lost" class="detail">{ "L" }</th>
+                    <th scope="col" title="Goal difference" class="detail">{ "GD" }</th>
                     <th scope="col" title="Points">{ "Pts" }</th>
                     <th scope="col" title="Latest match"><span class="visually-hidden">{ "Latest match" }</span></th>
                 </tr>

@@ -113,7 +113,7 @@ fn matches_of(props: &MatchesOfProps) -> Html {
         html! {
             <tr data-match-id={played.match_id.to_string()}>
                 <td>{ format::date_time(played.played_at) }</td>
-                <td>{ format::mode(played.mode) }</td>
+                <td class="detail">{ format::mode(played.mode) }</td>
                 <td class="score">{ format!("{} – {}", played.player_score, played.opponent_score) }</td>
                 <td>
                     <span class={classes!("outcome", played.outcome.as_str())}>{ format::outcome(played.outcome) }</span>
@@ -123,7 +123,7 @@ fn matches_of(props: &MatchesOfProps) -> Html {
                         MatchStatus::Unverified => html! { <span class="muted small">{ " (not verified)" }</span> },
                     } }
                 </td>
-                <td>{ format::duration(played.duration_ticks) }</td>
+                <td class="detail">{ format::duration(played.duration_ticks) }</td>
                 <td>
                     if played.is_watchable() {
                         <Link<Route> to={Route::Watch { match_id: played.match_id }} classes="watch">{ "Watch" }</Link<Route>>
@@ -179,10 +179,11 @@ fn matches_of(props: &MatchesOfProps) -> Html {
                     <thead>
                         <tr>
                             <th scope="col">{ "When" }</th>
-                            <th scope="col">{ "Mode" }</th>
+                            // Hidden on phones (style.css).
+                            <th scope="col" class="detail">{ "Mode" }</th>
                             <th scope="col">{ "Score" }</th>
                             <th scope="col">{ "Result" }</th>
-                            <th scope="col">{ "Length" }</th>
+                            <th scope="col" class="detail">{ "Length" }</th>
                             <th scope="col"><span class="visually-hidden">{ "Playback" }</span></th>
                         </tr>
                     </thead>

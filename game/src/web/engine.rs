@@ -25,7 +25,8 @@ use bevy::window::WindowPlugin;
 use bevy::winit::WinitPlugin;
 
 /// `DefaultPlugins` for this game: the same engine, minus what a 2D game drawn with coloured
-/// meshes, without text, audio, scenes or 3D, never calls. Configure it like `DefaultPlugins` (`.set(WindowPlugin { .. })`).
+/// meshes, without text, audio, scenes or 3D, never calls. Configured like `DefaultPlugins`
+/// (`.set(WindowPlugin { .. })`).
 pub struct EnginePlugins;
 
 impl PluginGroup for EnginePlugins {
@@ -51,8 +52,9 @@ impl PluginGroup for EnginePlugins {
     }
 }
 
-/// The 2D half of `CorePipelinePlugin`: the 2D render graph, tonemapping (a `Camera2d`
-/// requires it) and the upscaling pass that writes to the window, nothing of 3D.
+/// The 2D half of `CorePipelinePlugin`: the 2D render graph, tonemapping (the 2D mesh
+/// pipeline binds its lookup tables) and the upscaling pass that writes to the window,
+/// nothing of 3D.
 struct Core2dPipelinePlugin;
 
 impl Plugin for Core2dPipelinePlugin {
