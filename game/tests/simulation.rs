@@ -7,6 +7,7 @@ use protocol::messages::Side;
 use protocol::record::input;
 use protocol::{Difficulty, GameMode};
 use stellar_heads_game::replay::{headless_app, start};
+use stellar_heads_game::sim::SimulationPlugin;
 use stellar_heads_game::sim::constants::*;
 use stellar_heads_game::sim::{
     Ball, GoalScored, MatchEnded, MatchPhase, MatchSettings, MatchState, Player, TickInputs,
@@ -271,4 +272,29 @@ fn the_computer_goes_for_the_ball_and_scores_against_an_idle_opponent() {
         }
     }
     panic!("the computer did not score in 60 s: {:?}", state(&app));
+}
+
+/// Every pair of simulation systems that touch the same data runs in an order the code
+/// states, never one the scheduler happens to pick: a determinism the replay relies on.
+#[test]
+fn no_two_simulation_systems_run_in_an_unstated_order() {
+    use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
+
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, TransformPlugin, SimulationPlugin));
+    app.edit_schedule(FixedUpdate, |schedule| {
+        schedule.set_build_settings(ScheduleBuildSettings {
+            ambiguity_detection: LogLevel::Error,
+            ..default()
+        });
+    });
+    app.finish();
+    app.cleanup();
+    let built = app
+        .world_mut()
+        .try_schedule_scope(FixedUpdate, |world, schedule| schedule.initialize(world))
+        .expect("the simulation has a FixedUpdate schedule");
+    if let Err(error) = built {
+        panic!("{error}");
+    }
 }

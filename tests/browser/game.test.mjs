@@ -47,6 +47,8 @@ test("the game loads with a progress bar while it compiles, draws a frame and po
   const page = await shared.browser.newPage({ viewport: { width: 1100, height: 640 } });
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  const consoleLines = [];
+  page.on("console", (message) => consoleLines.push(message.text()));
   await spyOnCompilation(page);
   await page.goto(`${baseUrl()}/game-host/index.html`);
   const frame = page.frameLocator("#game");
@@ -80,6 +82,12 @@ test("the game loads with a progress bar while it compiles, draws a frame and po
   const stats = colourStats(shot);
   assert.ok(stats.distinct > 20, `only ${stats.distinct} colours`);
   assert.ok(stats.commonestShare < 0.8, `one colour covers ${(stats.commonestShare * 100).toFixed(0)}%`);
+  // The game's warnings reach the console (its own log set-up, src/web/engine.rs): a
+  // malformed message from its page is one.
+  await page.evaluate(() => document.querySelector("#game").contentWindow.postMessage("{not json", window.location.origin));
+  const warned = (line) => line.includes("WARN") && line.includes("ignoring a malformed message from the page");
+  for (let waited = 0; !consoleLines.some(warned) && waited < 10_000; waited += 100) await page.waitForTimeout(100);
+  assert.ok(consoleLines.some(warned), `no warning in the console: ${JSON.stringify(consoleLines)}`);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -141,7 +149,7 @@ test("the game plays a record back: paused nothing moves, played on it ends on t
   await page.close();
 });
 
-test("the overlay's buttons choose the opponent, kick off, pause and resume", { timeout: 300_000 }, async () => {
+test("the overlay's buttons choose the opponent, kick off, pause and resume; looking away pauses", { timeout: 300_000 }, async () => {
   // The game's own page, not embedded: its buttons decide the mode.
   const page = await shared.browser.newPage({ viewport: { width: 1100, height: 640 } });
   await page.goto(`${baseUrl()}/game/index.html`);
@@ -164,6 +172,25 @@ test("the overlay's buttons choose the opponent, kick off, pause and resume", { 
   await page.locator('[data-action="resume"]').click();
   await page.locator("#paused").waitFor({ state: "hidden", timeout: 10_000 });
   writeFileSync(`${artifactDir()}/game-overlay.png`, await page.screenshot());
+
+  // Looking away pauses the match: the tab hidden (as the browser reports it to the page),
+  // then the window losing focus. Each time it waits for the player to resume.
+  await page.evaluate(() => {
+    Object.defineProperty(document, "hidden", { value: true, configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await page.locator("#paused").waitFor({ state: "visible", timeout: 10_000 });
+  const hiddenAt = await page.locator("#hud-clock").textContent();
+  await page.evaluate(() => {
+    delete document.hidden;
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await page.waitForTimeout(2500);
+  assert.equal(await page.locator("#hud-clock").textContent(), hiddenAt, "back on the tab, the match waits for the player");
+  await page.keyboard.press("p");
+  await page.locator("#paused").waitFor({ state: "hidden", timeout: 10_000 });
+  await page.evaluate(() => window.dispatchEvent(new Event("blur")));
+  await page.locator("#paused").waitFor({ state: "visible", timeout: 10_000 });
   await page.close();
 });
 

@@ -71,6 +71,14 @@ impl MatchState {
     pub fn ticks_left(&self, settings: &MatchSettings) -> u32 {
         settings.match_ticks.saturating_sub(self.tick)
     }
+
+    /// Between the first kickoff and the final whistle, paused or not.
+    pub fn under_way(&self) -> bool {
+        matches!(
+            self.phase,
+            MatchPhase::Kickoff { .. } | MatchPhase::Playing | MatchPhase::GoalPause { .. }
+        )
+    }
 }
 
 pub fn side_index(side: Side) -> usize {
@@ -102,11 +110,7 @@ impl StartMatch {
 
 /// Whether ticks are being played (the clock runs).
 pub fn in_match(state: Res<MatchState>) -> bool {
-    !state.paused
-        && matches!(
-            state.phase,
-            MatchPhase::Kickoff { .. } | MatchPhase::Playing | MatchPhase::GoalPause { .. }
-        )
+    !state.paused && state.under_way()
 }
 
 /// Resets every piece of simulation state, so that a rematch or a restart plays exactly as

@@ -212,10 +212,7 @@ fn keyboard_commands(
     mut start: EventWriter<StartMatch>,
     mut ask: EventWriter<KickoffRequest>,
 ) {
-    let in_progress = matches!(
-        state.phase,
-        MatchPhase::Kickoff { .. } | MatchPhase::Playing | MatchPhase::GoalPause { .. }
-    );
+    let in_progress = state.under_way();
     if keyboard.just_pressed(KeyCode::Enter)
         && matches!(state.phase, MatchPhase::Waiting | MatchPhase::Finished)
     {

@@ -1,6 +1,7 @@
 //! The browser game: window, keyboard, visuals, the HTML overlay (title, score, banners,
 //! menus) and the page bridge around the headless simulation. Compiled only for wasm32.
 
+mod away;
 mod bridge;
 mod engine;
 mod hud;
@@ -100,6 +101,7 @@ pub fn start() {
             input::KeyboardPlugin,
             visuals::VisualsPlugin,
             hud::HudPlugin,
+            away::AwayPlugin,
             bridge::PageBridgePlugin,
         ))
         .add_systems(First, mark_first_frame)
