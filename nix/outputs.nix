@@ -88,12 +88,14 @@ let
       ../backend/security-headers.json
     ];
   };
-  # The web builds add their assets and the build scripts.
+  # The web builds add their assets (the game's pages and its WGSL, the site's files) and the
+  # build scripts.
   webSrc = fs.toSource {
     inherit root;
     fileset = fs.unions [
       cargoSources
       ../game/web
+      ../game/src/web/shaders
       ../frontend/index.html
       ../frontend/boot.js
       ../frontend/style.css
@@ -103,7 +105,8 @@ let
       ../scripts
     ];
   };
-  # The test suite also runs the backup script for real.
+  # The test suite also runs the backup script for real, and compares the simulation with
+  # its golden final states.
   testSrc = fs.toSource {
     inherit root;
     fileset = fs.unions [
@@ -111,6 +114,7 @@ let
       ../migrations
       ../backend/security-headers.json
       ../nixos/backup.sh
+      ../game/tests/golden
     ];
   };
 

@@ -4,7 +4,9 @@
 #   - the flake's formatter (nixpkgs-fmt) has nothing to change, and deadnix finds no unused
 #     bindings, the same tools as the flake's nix-fmt and deadnix checks;
 #   - flake.lock pins every input of flake.nix (rev and narHash) and needs no update;
-#   - the TOML files pass `taplo fmt --check` (.taplo.toml), as the flake's taplo check wants.
+#   - the TOML files pass `taplo fmt --check` (.taplo.toml), as the flake's taplo check wants;
+#   - the npm locks carry what importNpmLock fetches with, and every file the Rust code embeds
+#     is in one of the flake's source sets.
 # Needs nix (Debian's nix-bin), nixpkgs-fmt, deadnix and taplo (scripts/install-deploy-tools.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -68,4 +70,30 @@ for path in sys.argv[1:]:
 if problems:
     sys.exit("check-nix: npm locks Nix cannot fetch from (each directory's .npmrc keeps npm writing them):\n  " + "\n  ".join(problems))
 print(f"check-nix: {len(sys.argv) - 1} npm locks carry registry URLs and integrity for every package")
+PY
+
+# Files the Rust code embeds at compile time (include_str!, include_bytes!, sqlx::migrate!)
+# are outside crane's Cargo selection: each must be in one of nix/outputs.nix's source sets,
+# or the Nix build fails where cargo here succeeds.
+python3 - <<'PY'
+import os, re, subprocess, sys
+nix = open("nix/outputs.nix").read()
+listed = set(re.findall(r"^\s+\.\./([\w./-]+)$", nix, re.M))
+sources = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.rs"],
+                         capture_output=True, text=True, check=True).stdout.split()
+macro = re.compile(r'(include_str|include_bytes|sqlx::migrate)!\(\s*"([^"]+)"')
+missing, embedded = [], 0
+for source in sources:
+    for name, relative in macro.findall(open(source).read()):
+        # include_* resolve against the file's directory, migrate! against the crate's.
+        base = source.split("/src/")[0] if name == "sqlx::migrate" else os.path.dirname(source)
+        path = os.path.normpath(os.path.join(base, relative))
+        embedded += 1
+        if path.endswith((".rs", ".toml")):
+            continue
+        if not any(path == entry or path.startswith(entry + "/") for entry in listed):
+            missing.append(f"{source}: {path}")
+if missing:
+    sys.exit("check-nix: embedded files no source set of nix/outputs.nix includes:\n  " + "\n  ".join(missing))
+print(f"check-nix: the {embedded} files the Rust code embeds are in the flake's source sets")
 PY
