@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use protocol::{Difficulty, GameMode, Outcome};
 use wasm_bindgen::JsCast;
@@ -186,68 +187,66 @@ fn find_overlay() -> Result<Overlay, String> {
     })
 }
 
-/// Starts a match at once when playing alone; inside the site, asks the page, which has the
-/// server start it (the bridge kicks off when the page answers).
-fn kick_off(
-    lineup: &mut Lineup,
-    start: &mut EventWriter<StartMatch>,
-    ask: &mut EventWriter<KickoffRequest>,
-) {
-    if !lineup.can_kick_off() {
-        return;
+/// What kicking off takes: the lineup, and a way to start a match or to ask the page for one.
+#[derive(SystemParam)]
+struct Kickoff<'w> {
+    lineup: ResMut<'w, Lineup>,
+    start: EventWriter<'w, StartMatch>,
+    ask: EventWriter<'w, KickoffRequest>,
+}
+
+impl Kickoff<'_> {
+    /// Starts a match at once when playing alone; inside the site, asks the page, which has
+    /// the server start it (the bridge kicks off when the page answers).
+    fn kick_off(&mut self) {
+        if !self.lineup.can_kick_off() {
+            return;
+        }
+        if self.lineup.embedded {
+            self.lineup.requesting = true;
+            self.lineup.notice = None;
+            self.ask.write(KickoffRequest);
+        } else {
+            self.start
+                .write(StartMatch::play(MatchSettings::new(self.lineup.mode)));
+        }
     }
-    if lineup.embedded {
-        lineup.requesting = true;
-        lineup.notice = None;
-        ask.write(KickoffRequest);
-    } else {
-        start.write(StartMatch::play(MatchSettings::new(lineup.mode)));
-    }
+}
+
+/// Before the first kickoff or after the final whistle: Enter or the button starts a match.
+fn between_matches(state: &MatchState) -> bool {
+    matches!(state.phase, MatchPhase::Waiting | MatchPhase::Finished)
 }
 
 fn keyboard_commands(
     keyboard: Res<ButtonInput<KeyCode>>,
-    mut lineup: ResMut<Lineup>,
     mut state: ResMut<MatchState>,
-    mut start: EventWriter<StartMatch>,
-    mut ask: EventWriter<KickoffRequest>,
+    mut kickoff: Kickoff,
 ) {
     let in_progress = state.under_way();
-    if keyboard.just_pressed(KeyCode::Enter)
-        && matches!(state.phase, MatchPhase::Waiting | MatchPhase::Finished)
-    {
-        kick_off(&mut lineup, &mut start, &mut ask);
+    if keyboard.just_pressed(KeyCode::Enter) && between_matches(&state) {
+        kickoff.kick_off();
     }
     if in_progress
-        && !lineup.watching
+        && !kickoff.lineup.watching
         && keyboard.any_just_pressed([KeyCode::KeyP, KeyCode::Escape])
     {
         state.paused = !state.paused;
     }
     if in_progress && keyboard.just_pressed(KeyCode::KeyR) {
-        kick_off(&mut lineup, &mut start, &mut ask);
+        kickoff.kick_off();
     }
 }
 
-fn clicks(
-    overlay: Option<NonSend<Overlay>>,
-    mut lineup: ResMut<Lineup>,
-    mut state: ResMut<MatchState>,
-    mut start: EventWriter<StartMatch>,
-    mut ask: EventWriter<KickoffRequest>,
-) {
+fn clicks(overlay: Option<NonSend<Overlay>>, mut state: ResMut<MatchState>, mut kickoff: Kickoff) {
     let Some(overlay) = overlay else { return };
     let clicked = std::mem::take(&mut *overlay.clicked.borrow_mut());
     for action in clicked {
         match action {
             // The page decides the mode when the game is embedded.
-            Action::Choose(mode) if !lineup.embedded => lineup.mode = mode,
+            Action::Choose(mode) if !kickoff.lineup.embedded => kickoff.lineup.mode = mode,
             Action::Choose(_) => {}
-            Action::KickOff
-                if matches!(state.phase, MatchPhase::Waiting | MatchPhase::Finished) =>
-            {
-                kick_off(&mut lineup, &mut start, &mut ask)
-            }
+            Action::KickOff if between_matches(&state) => kickoff.kick_off(),
             Action::KickOff => {}
             Action::Resume => state.paused = false,
         }
