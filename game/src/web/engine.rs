@@ -21,12 +21,11 @@ use bevy::render::render_resource::Shader;
 use bevy::render::texture::ImagePlugin;
 use bevy::time::TimePlugin;
 use bevy::transform::TransformPlugin;
-use bevy::window::WindowPlugin;
 use bevy::winit::WinitPlugin;
 
 /// `DefaultPlugins` for this game: the same engine, minus what a 2D game drawn with coloured
 /// meshes, without text, audio, scenes or 3D, never calls. Configured like `DefaultPlugins`
-/// (`.set(WindowPlugin { .. })`).
+/// (`.set(BrowserWindowPlugin { .. })`).
 pub struct EnginePlugins;
 
 impl PluginGroup for EnginePlugins {
@@ -40,7 +39,7 @@ impl PluginGroup for EnginePlugins {
             .add(TimePlugin)
             .add(TransformPlugin)
             .add(BrowserInputPlugin)
-            .add(WindowPlugin::default())
+            .add(BrowserWindowPlugin::default())
             // winit's window code expects the accessibility resources.
             .add(bevy::a11y::AccessibilityPlugin)
             .add(AssetPlugin::default())
@@ -49,6 +48,56 @@ impl PluginGroup for EnginePlugins {
             .add(ImagePlugin::default())
             .add(Core2dPipelinePlugin)
             .add(ShapesPlugin)
+    }
+}
+
+/// `WindowPlugin` for one canvas in a page: the window events winit sends and the primary
+/// window, without the type registrations. `WindowPlugin` registers every window event for
+/// reflection, and with `WindowEvent` the reflection (and serde) code of every input event it
+/// wraps, down to each of the ~300 logical keys: nothing in the game reflects on them.
+/// A canvas is never closed by its page, so there are no exit-on-close systems either.
+#[derive(Default)]
+pub struct BrowserWindowPlugin {
+    pub primary_window: Window,
+}
+
+impl Plugin for BrowserWindowPlugin {
+    fn build(&self, app: &mut App) {
+        use bevy::window::{
+            AppLifecycle, CursorEntered, CursorLeft, CursorMoved, FileDragAndDrop, Ime,
+            PrimaryWindow, RawHandleWrapperHolder, RequestRedraw, WindowBackendScaleFactorChanged,
+            WindowCloseRequested, WindowClosed, WindowClosing, WindowCreated, WindowDestroyed,
+            WindowEvent, WindowFocused, WindowMoved, WindowOccluded, WindowResized,
+            WindowScaleFactorChanged, WindowThemeChanged,
+        };
+        use std::sync::{Arc, Mutex};
+
+        // The events `WindowPlugin` adds: winit's event loop writes all of them.
+        app.add_event::<WindowEvent>()
+            .add_event::<WindowResized>()
+            .add_event::<WindowCreated>()
+            .add_event::<WindowClosing>()
+            .add_event::<WindowClosed>()
+            .add_event::<WindowCloseRequested>()
+            .add_event::<WindowDestroyed>()
+            .add_event::<RequestRedraw>()
+            .add_event::<CursorMoved>()
+            .add_event::<CursorEntered>()
+            .add_event::<CursorLeft>()
+            .add_event::<Ime>()
+            .add_event::<WindowFocused>()
+            .add_event::<WindowOccluded>()
+            .add_event::<WindowScaleFactorChanged>()
+            .add_event::<WindowBackendScaleFactorChanged>()
+            .add_event::<FileDragAndDrop>()
+            .add_event::<WindowMoved>()
+            .add_event::<WindowThemeChanged>()
+            .add_event::<AppLifecycle>();
+        app.world_mut().spawn((
+            self.primary_window.clone(),
+            PrimaryWindow,
+            RawHandleWrapperHolder(Arc::new(Mutex::new(None))),
+        ));
     }
 }
 

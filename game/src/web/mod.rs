@@ -78,16 +78,15 @@ pub fn start() {
     App::new()
         .add_plugins(
             engine::EnginePlugins
-                .set(WindowPlugin {
-                    primary_window: Some(Window {
+                .set(engine::BrowserWindowPlugin {
+                    primary_window: Window {
                         title: "Stellar Heads".into(),
                         canvas: Some("#game".into()),
                         fit_canvas_to_parent: true,
                         // Arrow keys and space must move players, not scroll the page.
                         prevent_default_event_handling: true,
                         ..default()
-                    }),
-                    ..default()
+                    },
                 })
                 // Nothing is loaded from the server, so never ask it for `.meta` files.
                 .set(AssetPlugin {
