@@ -140,7 +140,7 @@ mod tests {
     }
 
     const ORIGIN: &str = "https://heads.example";
-    const READY: &str = r#"{"type":"ready","data":{"protocol_version":2,"sim_version":2}}"#;
+    const READY: &str = r#"{"type":"ready","data":{"protocol_version":2,"sim_version":3}}"#;
 
     #[test]
     fn accepts_the_games_messages() {
@@ -148,7 +148,7 @@ mod tests {
             accept(ORIGIN, ORIGIN, true, Some(READY.into())),
             Ok(GameToPage::Ready {
                 protocol_version: 2,
-                sim_version: 2,
+                sim_version: 3,
             })
         );
     }

@@ -30,7 +30,7 @@ pub mod input {
 /// format. Bump it with *any* change that could make a recorded match play out differently:
 /// the server refuses records of another version (`outdated_game`) rather than re-playing
 /// them wrongly.
-pub const SIM_VERSION: u32 = 2;
+pub const SIM_VERSION: u32 = 3;
 
 /// The most ticks a record may hold: a match ends at the time limit.
 pub const MAX_FRAMES: u32 = MATCH_TICKS;

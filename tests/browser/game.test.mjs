@@ -71,7 +71,7 @@ test("the game loads with a progress bar while it compiles, draws a frame and po
 
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "ready"), null, { timeout: 120_000 });
   const ready = await page.evaluate(() => window.hostLog.find((m) => m.type === "ready"));
-  assert.deepEqual(ready, { type: "ready", data: { protocol_version: 2, sim_version: 2 } });
+  assert.deepEqual(ready, { type: "ready", data: { protocol_version: 2, sim_version: 3 } });
 
   // The title screen (HTML over the canvas) names the players; a non-blank frame behind it.
   await frame.locator("#title").waitFor({ state: "visible" });

@@ -23,10 +23,9 @@ pub fn apply_controls(
     let Ok((ball_position, mut ball_velocity)) = ball.single_mut() else {
         return;
     };
-    // Left first, then right: the order of two kicks in one tick is part of the rules.
-    let mut ordered: Vec<_> = players.iter_mut().collect();
-    ordered.sort_by_key(|(player, _, _)| player.attack_direction() < 0.0);
-    for (mut player, position, mut velocity) in ordered {
+    // Two kicks in one tick are settled by `settle_kicks`, whatever the order here.
+    let mut kicks = Vec::with_capacity(2);
+    for (mut player, position, mut velocity) in &mut players {
         let bits = if playing { inputs.get(player.side) } else { 0 };
         let on_ground = grounded(position.0, velocity.0);
         player.airborne_ticks = if on_ground {
@@ -60,21 +59,46 @@ pub fn apply_controls(
         if bits & input::KICK_PRESSED != 0 && player.kick_cooldown == 0 {
             player.kick_cooldown = KICK_COOLDOWN_TICKS;
             if let Some(kicked) = kick(&player, position.0, ball_position.0) {
-                ball_velocity.0 = kicked;
+                kicks.push(((position.0 - ball_position.0).length(), kicked));
             }
+        }
+    }
+    if let Some(kicked) = settle_kicks(&kicks) {
+        ball_velocity.0 = kicked;
+    }
+}
+
+/// The ball's velocity when one or two heads kick it in the same tick: the closer head's
+/// kick, or, when both are equally close (within a pixel), the average of the two, so that
+/// neither side wins a tie by the order the systems see the players in.
+/// Each kick is (distance from head to ball, kicked velocity).
+pub fn settle_kicks(kicks: &[(f32, Vec2)]) -> Option<Vec2> {
+    match kicks {
+        [] => None,
+        [(_, only)] => Some(*only),
+        [(first_distance, first), (second_distance, second), ..] => {
+            Some(if (first_distance - second_distance).abs() <= 1.0 {
+                (*first + *second) * 0.5
+            } else if first_distance < second_distance {
+                *first
+            } else {
+                *second
+            })
         }
     }
 }
 
-/// The ball's new velocity if it is within reach: mostly toward the opponent's goal, partly
-/// along the line from head to ball, and lifted.
+/// The ball's new velocity if it is within reach (centre to centre): away from the head,
+/// bent toward the opponent's goal, and lifted. However the ball lies, it leaves the head:
+/// a ball behind the kicker goes backward, never through the kicker's own head.
 pub fn kick(player: &Player, head: Vec2, ball: Vec2) -> Option<Vec2> {
     let offset = ball - head;
-    let gap = offset.length() - PLAYER_RADIUS - BALL_RADIUS;
-    if gap > KICK_RANGE {
+    if offset.length() > KICK_RANGE {
         return None;
     }
     let toward_goal = Vec2::new(player.attack_direction(), 0.0);
-    let direction = (toward_goal + offset.normalize_or_zero() * 0.5).normalize_or(toward_goal);
+    let away = offset.normalize_or(Vec2::Y);
+    // `away` outweighs the bend, so the direction is always within 90° of `away`.
+    let direction = (away + toward_goal * 0.5).normalize_or(away);
     Some(direction * KICK_SPEED + Vec2::Y * KICK_LIFT)
 }

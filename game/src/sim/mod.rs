@@ -152,7 +152,7 @@ fn physics_plugins() -> bevy::app::PluginGroupBuilder {
         .add(NarrowPhasePlugin::<Collider>::default())
         .add(BroadPhasePlugin::<()>::default())
         .add(IntegratorPlugin::default())
-        .add(SolverPlugin::new_with_length_unit(1.0))
+        .add(SolverPlugin::new_with_length_unit(constants::LENGTH_UNIT))
         .add(SolverSchedulePlugin)
         .add(CcdPlugin)
         .add(SleepingPlugin)
@@ -194,7 +194,9 @@ impl Plugin for SimulationPlugin {
                 FixedUpdate,
                 (
                     rules::start_requested_match.before(SimSet::Rules),
-                    rules::advance_phase.in_set(SimSet::Rules),
+                    (rules::advance_phase, rules::drop_stuck_ball)
+                        .chain()
+                        .in_set(SimSet::Rules),
                     // A record first, then the computer: the computer's side is never
                     // taken from a record.
                     (rules::replay_inputs, ai::computer_inputs)

@@ -1,4 +1,11 @@
-//! The static pitch and the three moving bodies.
+//! The static pitch and the three moving bodies, with their materials.
+//!
+//! avian combines two bodies' coefficients by the higher-priority rule of the two
+//! (`Max` > `Min` > `Average`), so the materials are chosen to make the constants the
+//! effective values: the ball's restitution combines by `Max` (it keeps 0.8 of its speed off
+//! the ground and the heads, 0.85 off the walls) and its friction by `Min` (0.05 against
+//! everything); the heads' restitution and friction combine by `Min` with 0 (a head never
+//! bounces or sticks, on anything).
 
 use avian2d::prelude::*;
 use bevy::prelude::*;
@@ -12,18 +19,21 @@ use super::{Ball, Player};
 pub struct PitchPart;
 
 pub fn spawn_pitch(mut commands: Commands) {
-    let solid = |width: f32, height: f32, x: f32, y: f32| {
+    let part = |width: f32, height: f32, x: f32, y: f32, restitution: f32| {
         (
             PitchPart,
             RigidBody::Static,
             Collider::rectangle(width, height),
+            Restitution::new(restitution),
             Transform::from_xyz(x, y, 0.0),
         )
     };
+    let solid = |width, height, x, y| part(width, height, x, y, WALL_RESTITUTION);
     let span = FIELD_WIDTH + 2.0 * WALL_THICKNESS;
+    // The ground gives back nothing of its own: a ball keeps its own restitution off it.
     commands.spawn((
         Name::new("ground"),
-        solid(span, 200.0, 0.0, GROUND_TOP - 100.0),
+        part(span, 200.0, 0.0, GROUND_TOP - 100.0, 0.0),
     ));
     commands.spawn((
         Name::new("ceiling"),
@@ -81,8 +91,8 @@ fn player_bundle(side: Side) -> impl Bundle {
         Mass(PLAYER_MASS),
         LockedAxes::ROTATION_LOCKED,
         GravityScale(PLAYER_GRAVITY_SCALE),
-        Friction::new(0.0),
-        Restitution::new(0.0),
+        Friction::new(0.0).with_combine_rule(CoefficientCombine::Min),
+        Restitution::new(0.0).with_combine_rule(CoefficientCombine::Min),
         Transform::from_xyz(start.x, start.y, 1.0),
     )
 }
@@ -94,8 +104,8 @@ fn ball_bundle() -> impl Bundle {
         RigidBody::Dynamic,
         Collider::circle(BALL_RADIUS),
         Mass(BALL_MASS),
-        Restitution::new(BALL_RESTITUTION),
-        Friction::new(BALL_FRICTION),
+        Restitution::new(BALL_RESTITUTION).with_combine_rule(CoefficientCombine::Max),
+        Friction::new(BALL_FRICTION).with_combine_rule(CoefficientCombine::Min),
         GravityScale(BALL_GRAVITY_SCALE),
         MaxLinearSpeed(BALL_MAX_SPEED),
         // A hard kick must not tunnel through a crossbar or a head.

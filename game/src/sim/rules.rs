@@ -61,6 +61,8 @@ pub struct MatchState {
     /// Paused by a player: no tick advances (not part of the record).
     pub paused: bool,
     pub last_scorer: Option<Side>,
+    /// Ticks the ball has stayed still above the ground (the stuck-ball rule).
+    pub ball_stuck_ticks: u32,
 }
 
 impl MatchState {
@@ -245,6 +247,34 @@ pub fn advance_phase(
             right: state.score[1],
             ticks: state.tick,
         });
+    }
+}
+
+/// The stuck-ball rule: a ball that stays still above the ground (on a crossbar, on a head)
+/// for [`STUCK_BALL_TICKS`] is dropped back into play from above the centre spot, as at a
+/// kickoff; the players stay where they are.
+pub fn drop_stuck_ball(mut state: ResMut<MatchState>, mut ball: BallBody<'_, '_>) {
+    if state.paused {
+        return;
+    }
+    if state.phase != MatchPhase::Playing {
+        state.ball_stuck_ticks = 0;
+        return;
+    }
+    let Ok((mut position, mut velocity, mut spin)) = ball.single_mut() else {
+        return;
+    };
+    let above_ground = position.y > GROUND_TOP + BALL_RADIUS + 4.0;
+    if !above_ground || velocity.length() > STUCK_BALL_SPEED {
+        state.ball_stuck_ticks = 0;
+        return;
+    }
+    state.ball_stuck_ticks += 1;
+    if state.ball_stuck_ticks >= STUCK_BALL_TICKS {
+        state.ball_stuck_ticks = 0;
+        position.0 = BALL_START;
+        velocity.0 = Vec2::ZERO;
+        spin.0 = 0.0;
     }
 }
 
