@@ -117,9 +117,25 @@ pub fn bind_unix(path: &Path, mode: u32) -> anyhow::Result<UnixListener> {
         std::fs::remove_file(path)
             .with_context(|| format!("cannot remove stale {}", path.display()))?;
     }
-    let listener =
-        UnixListener::bind(path).with_context(|| format!("cannot listen on {}", path.display()))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    // Bound under a temporary name, given its mode, then renamed into place: the socket
+    // never appears at its path with the umask's permissions instead of `mode`.
+    let file_name = path
+        .file_name()
+        .with_context(|| format!("{} names no file", path.display()))?;
+    let temporary = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&temporary);
+    let listener = UnixListener::bind(&temporary)
+        .with_context(|| format!("cannot listen on {}", path.display()))?;
+    let placed = std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(mode))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(error) = placed {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error).with_context(|| format!("cannot put the socket at {}", path.display()));
+    }
     Ok(listener)
 }
 
