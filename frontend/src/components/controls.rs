@@ -7,7 +7,8 @@ pub struct ControlsProps {
     pub two_players: bool,
 }
 
-/// The game's keys (as `game/src/web/input.rs` maps them).
+/// The game's keys (as `game/src/web/input.rs` maps them), touch and gamepad
+/// (`game/src/web/devices.rs`).
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
     let k = |key: &str| html! { <kbd>{ key.to_owned() }</kbd> };
@@ -31,6 +32,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         <ul class="keys">
             { players }
             <li>{ k("Enter") }{ " kick off, " }{ k("P") }{ " or " }{ k("Esc") }{ " pause" }</li>
+            <li>{ "On a touch screen, on-screen buttons; a gamepad: stick or d-pad, " }{ k("A") }{ " jump, " }{ k("B") }{ " kick, " }{ k("Start") }{ " kick off and pause" }</li>
         </ul>
     }
 }

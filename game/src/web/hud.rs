@@ -1,8 +1,8 @@
 //! The title screen, the score and clock, kickoff and goal banners, pause, and the final
 //! whistle with a rematch, as HTML in the game's page (game/web/index.html), driven from
 //! here: the browser lays out and draws the text, so the game carries no UI toolkit, no text
-//! shaper and no font. Mouse and keyboard both work: Enter kicks off, P or Esc pauses, R
-//! restarts.
+//! shaper and no font. Mouse, touch, keyboard and gamepad all work: Enter (Start) kicks off,
+//! P or Esc (Start, or the on-screen pause button) pauses, R restarts.
 //!
 //! Each frame the systems compute what the overlay should show ([`HudView`]) and touch the
 //! page only when that changed.
@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Document, Element, HtmlElement};
 
+use super::devices::DeviceInputs;
 use super::{KickoffRequest, Lineup};
 use crate::sim::rules::StartMatch;
 use crate::sim::{MatchPhase, MatchSettings, MatchState};
@@ -37,6 +38,7 @@ impl Plugin for HudPlugin {
 enum Action {
     Choose(GameMode),
     KickOff,
+    Pause,
     Resume,
 }
 
@@ -45,6 +47,7 @@ impl Action {
         let vs_computer = |difficulty| Some(Self::Choose(GameMode::VsComputer { difficulty }));
         match text {
             "kickoff" => Some(Self::KickOff),
+            "pause" => Some(Self::Pause),
             "resume" => Some(Self::Resume),
             "mode:easy" => vs_computer(Difficulty::Easy),
             "mode:normal" => vs_computer(Difficulty::Normal),
@@ -148,7 +151,7 @@ fn find_overlay() -> Result<Overlay, String> {
         match action {
             Action::Choose(mode) => modes.push((mode, button.clone())),
             Action::KickOff => kick_offs.push(button.clone()),
-            Action::Resume => {}
+            Action::Pause | Action::Resume => {}
         }
         let queue = Rc::clone(&clicked);
         let on_click = Closure::<dyn FnMut()>::new(move || queue.borrow_mut().push(action));
@@ -218,18 +221,20 @@ fn between_matches(state: &MatchState) -> bool {
     matches!(state.phase, MatchPhase::Waiting | MatchPhase::Finished)
 }
 
+/// Enter (or a gamepad's Start) kicks off, P, Esc (or Start) pause and resume, R restarts.
 fn keyboard_commands(
     keyboard: Res<ButtonInput<KeyCode>>,
+    devices: Res<DeviceInputs>,
     mut state: ResMut<MatchState>,
     mut kickoff: Kickoff,
 ) {
     let in_progress = state.under_way();
-    if keyboard.just_pressed(KeyCode::Enter) && between_matches(&state) {
+    if (keyboard.just_pressed(KeyCode::Enter) || devices.start) && between_matches(&state) {
         kickoff.kick_off();
     }
     if in_progress
         && !kickoff.lineup.watching
-        && keyboard.any_just_pressed([KeyCode::KeyP, KeyCode::Escape])
+        && (keyboard.any_just_pressed([KeyCode::KeyP, KeyCode::Escape]) || devices.start)
     {
         state.paused = !state.paused;
     }
@@ -248,6 +253,8 @@ fn clicks(overlay: Option<NonSend<Overlay>>, mut state: ResMut<MatchState>, mut 
             Action::Choose(_) => {}
             Action::KickOff if between_matches(&state) => kickoff.kick_off(),
             Action::KickOff => {}
+            Action::Pause if state.under_way() && !kickoff.lineup.watching => state.paused = true,
+            Action::Pause => {}
             Action::Resume => state.paused = false,
         }
     }

@@ -1,5 +1,7 @@
-//! The keyboard, into each tick's inputs. Presses are latched until the simulation uses
-//! them, so a quick tap between two ticks is never lost.
+//! The keyboard, with touch and gamepad (`devices.rs`), into each tick's inputs. Presses are
+//! latched until the simulation uses them, so a quick tap between two ticks is never lost.
+//! Touch and gamepad play the left side (the one player against the computer, the first of
+//! two).
 
 use bevy::input::InputSystem;
 use bevy::prelude::*;
@@ -8,6 +10,7 @@ use protocol::messages::Side;
 use protocol::record::input;
 
 use super::Lineup;
+use super::devices::{DeviceInputs, DevicesRead};
 use crate::sim::TickInputs;
 
 #[derive(Debug)]
@@ -15,7 +18,10 @@ pub struct KeyboardPlugin;
 
 impl Plugin for KeyboardPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(PreUpdate, read_keyboard.after(InputSystem));
+        app.add_systems(
+            PreUpdate,
+            read_keyboard.after(InputSystem).after(DevicesRead),
+        );
     }
 }
 
@@ -73,19 +79,21 @@ fn bits(keys: &Keys, keyboard: &ButtonInput<KeyCode>, latched: u8) -> u8 {
 
 fn read_keyboard(
     keyboard: Res<ButtonInput<KeyCode>>,
+    devices: Res<DeviceInputs>,
     lineup: Res<Lineup>,
     mut inputs: ResMut<TickInputs>,
 ) {
     if lineup.watching {
         return;
     }
+    let from_devices = devices.held | devices.pressed;
     match lineup.mode {
         GameMode::VsComputer { .. } => {
-            let left = bits(&SOLO, &keyboard, inputs.get(Side::Left));
+            let left = bits(&SOLO, &keyboard, inputs.get(Side::Left)) | from_devices;
             inputs.set(Side::Left, left);
         }
         GameMode::LocalTwoPlayer => {
-            let left = bits(&LEFT_OF_TWO, &keyboard, inputs.get(Side::Left));
+            let left = bits(&LEFT_OF_TWO, &keyboard, inputs.get(Side::Left)) | from_devices;
             let right = bits(&RIGHT_OF_TWO, &keyboard, inputs.get(Side::Right));
             inputs.set(Side::Left, left);
             inputs.set(Side::Right, right);

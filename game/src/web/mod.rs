@@ -1,8 +1,9 @@
-//! The browser game: window, keyboard, visuals, the HTML overlay (title, score, banners,
+//! The browser game: window, keyboard, touch and gamepad, visuals, the HTML overlay (title, score, banners,
 //! menus) and the page bridge around the headless simulation. Compiled only for wasm32.
 
 mod away;
 mod bridge;
+mod devices;
 mod engine;
 mod hud;
 mod input;
@@ -98,6 +99,7 @@ pub fn start() {
         .add_plugins((
             SimulationPlugin,
             input::KeyboardPlugin,
+            devices::DevicesPlugin,
             visuals::VisualsPlugin,
             hud::HudPlugin,
             away::AwayPlugin,
