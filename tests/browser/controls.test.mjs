@@ -3,7 +3,9 @@
 // when upright, and a match is played to its end with touch alone (two thumbs at once); with
 // an emulated standard gamepad (the page's navigator.getGamepads answers with a test pad) a
 // match is kicked off, paused, played and finished with the gamepad alone. The match records
-// the game posts show which inputs reached the simulation.
+// the game posts show which inputs reached the simulation. Sound (Web Audio, watched through
+// the page's audio objects) starts only at the first gesture and obeys the remembered mute;
+// the pause menu resumes, restarts and quits to the title.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -165,3 +167,108 @@ async function playByGamepad(context) {
 
   assertPlayed(await finishedRecord(page), "gamepad");
 }
+
+// Every sound the game starts, by the page's Web Audio objects.
+async function recordSounds(context) {
+  await context.addInitScript(() => {
+    window.soundLog = [];
+    const Real = window.AudioContext;
+    window.AudioContext = class extends Real {
+      constructor(...args) {
+        super(...args);
+        window.soundLog.push("context");
+      }
+    };
+    for (const Node of [OscillatorNode, AudioBufferSourceNode]) {
+      const start = Node.prototype.start;
+      Node.prototype.start = function (...args) {
+        window.soundLog.push(this.frequency ? `tone:${Math.round(this.frequency.value)}` : "noise");
+        return start.apply(this, args);
+      };
+    }
+  });
+}
+
+const WHISTLE = "tone:2900";
+
+test("sound starts at the first gesture: a whistle at kick-off, the crowd at a goal; muted it is silent, and stays muted on the next visit", { timeout: 420_000 }, async () => {
+  const context = await shared.browser.newContext({ viewport: { width: 1024, height: 576 } });
+  try {
+    await listenToTheGame(context);
+  } finally {
+    await context.close();
+  }
+});
+
+async function listenToTheGame(context) {
+  await recordSounds(context);
+  const page = await context.newPage();
+  const sounds = () => page.evaluate(() => window.soundLog.slice());
+  await page.goto(`${baseUrl()}/game/index.html`);
+  await page.locator("#title").waitFor({ state: "visible", timeout: 240_000 });
+  await page.waitForTimeout(1500);
+  assert.deepEqual(await sounds(), [], "no audio before the player does anything");
+  assert.equal(await page.locator("#title [data-mute]").textContent(), "Sound on (M)");
+
+  await page.locator('[data-action="mode:hard"]').click();
+  await page.locator("#kickoff").click();
+  await page.waitForFunction((w) => window.soundLog.includes(w), WHISTLE, { timeout: 30_000 });
+  assert.equal((await sounds())[0], "context", "the audio starts with the first click");
+  // Standing still against the hard computer: it scores, the crowd roars.
+  await page.waitForFunction(() => window.soundLog.includes("noise"), null, { timeout: 120_000 });
+
+  // Muted with M: nothing more is played, through the next goal.
+  await page.keyboard.press("m");
+  assert.equal(await page.evaluate(() => localStorage.getItem("stellar-heads:muted")), "1");
+  const heard = (await sounds()).length;
+  const score = await page.locator("#hud-score").textContent();
+  await page.waitForFunction((s) => document.querySelector("#hud-score").textContent !== s, score, { timeout: 120_000 });
+  await page.waitForTimeout(3000);
+  assert.deepEqual((await sounds()).slice(heard), [], "muted, the game made sounds");
+
+  // The next visit remembers it.
+  await page.reload();
+  await page.locator("#title").waitFor({ state: "visible", timeout: 240_000 });
+  const button = page.locator("#title [data-mute]");
+  assert.equal(await button.getAttribute("aria-pressed"), "true");
+  assert.equal(await button.textContent(), "Sound off (M)");
+  await page.locator("#kickoff").click();
+  await page.locator("#banner").waitFor({ state: "hidden", timeout: 30_000 });
+  await page.waitForTimeout(1000);
+  assert.ok(!(await sounds()).includes(WHISTLE), "muted on this visit, the kick-off whistle sounded");
+  // Unmuted from the pause menu, the game plays again: the restarted match's whistle.
+  await page.keyboard.press("p");
+  await page.locator("#paused [data-mute]").click();
+  assert.equal(await page.evaluate(() => localStorage.getItem("stellar-heads:muted")), "0");
+  await page.locator('[data-action="restart"]').click();
+  await page.waitForFunction((w) => window.soundLog.includes(w), WHISTLE, { timeout: 30_000 });
+}
+
+test("the pause menu resumes, restarts the match and quits to the title", { timeout: 300_000 }, async () => {
+  const page = await shared.browser.newPage({ viewport: { width: 1024, height: 576 } });
+  try {
+    await page.goto(`${baseUrl()}/game/index.html`);
+    await page.locator("#title").waitFor({ state: "visible", timeout: 240_000 });
+    await page.locator('[data-action="mode:hard"]').click();
+    await page.locator("#kickoff").click();
+    // Until the hard computer scores against a player standing still.
+    await page.waitForFunction(() => document.querySelector("#hud-score").textContent !== "0 - 0", null, { timeout: 120_000 });
+    await page.keyboard.press("p");
+    await page.locator("#paused").waitFor({ state: "visible", timeout: 10_000 });
+    await page.locator('[data-action="restart"]').click();
+    await page.locator("#paused").waitFor({ state: "hidden", timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector("#hud-score").textContent === "0 - 0", null, { timeout: 10_000 });
+    const clock = await page.locator("#hud-clock").textContent();
+    assert.ok(clock === "3:00" || clock.startsWith("2:5"), `a restarted match starts its clock again: ${clock}`);
+
+    await page.keyboard.press("p");
+    await page.locator("#paused").waitFor({ state: "visible", timeout: 10_000 });
+    writeFileSync(`${artifactDir()}/game-pause-menu.png`, await page.screenshot());
+    await page.locator('[data-action="quit"]').click();
+    await page.locator("#title").waitFor({ state: "visible", timeout: 10_000 });
+    assert.equal(await page.locator("#hud").isHidden(), true);
+    assert.equal(await page.locator("#paused").isHidden(), true);
+  } finally {
+    await page.close();
+  }
+});

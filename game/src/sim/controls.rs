@@ -6,7 +6,7 @@ use protocol::record::input;
 
 use super::constants::*;
 use super::rules::{MatchPhase, MatchState};
-use super::{Ball, Player, TickInputs};
+use super::{Ball, BallKicked, Player, TickInputs};
 
 /// Standing on the pitch (with a little slack for the contact solver).
 pub fn grounded(position: Vec2, velocity: Vec2) -> bool {
@@ -18,6 +18,7 @@ pub fn apply_controls(
     state: Res<MatchState>,
     mut players: Query<(&mut Player, &Position, &mut LinearVelocity), Without<Ball>>,
     mut ball: Query<(&Position, &mut LinearVelocity), With<Ball>>,
+    mut kicked_events: EventWriter<BallKicked>,
 ) {
     let playing = state.phase == MatchPhase::Playing;
     let Ok((ball_position, mut ball_velocity)) = ball.single_mut() else {
@@ -65,6 +66,7 @@ pub fn apply_controls(
     }
     if let Some(kicked) = settle_kicks(&kicks) {
         ball_velocity.0 = kicked;
+        kicked_events.write(BallKicked);
     }
 }
 

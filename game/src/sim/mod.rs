@@ -87,6 +87,10 @@ pub struct GoalScored {
     pub right: u8,
 }
 
+/// Announced when a kick sends the ball off (for sound; not part of the simulation's state).
+#[derive(Event, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BallKicked;
+
 /// Announced once when the match ends.
 #[derive(Event, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatchEnded {
@@ -176,6 +180,7 @@ impl Plugin for SimulationPlugin {
             .init_resource::<ReplaySource>()
             .init_resource::<ai::AiMemory>()
             .add_event::<GoalScored>()
+            .add_event::<BallKicked>()
             .add_event::<MatchEnded>()
             .add_event::<rules::StartMatch>()
             .configure_sets(

@@ -40,6 +40,8 @@ enum Action {
     KickOff,
     Pause,
     Resume,
+    Restart,
+    Quit,
 }
 
 impl Action {
@@ -49,6 +51,8 @@ impl Action {
             "kickoff" => Some(Self::KickOff),
             "pause" => Some(Self::Pause),
             "resume" => Some(Self::Resume),
+            "restart" => Some(Self::Restart),
+            "quit" => Some(Self::Quit),
             "mode:easy" => vs_computer(Difficulty::Easy),
             "mode:normal" => vs_computer(Difficulty::Normal),
             "mode:hard" => vs_computer(Difficulty::Hard),
@@ -151,7 +155,7 @@ fn find_overlay() -> Result<Overlay, String> {
         match action {
             Action::Choose(mode) => modes.push((mode, button.clone())),
             Action::KickOff => kick_offs.push(button.clone()),
-            Action::Pause | Action::Resume => {}
+            Action::Pause | Action::Resume | Action::Restart | Action::Quit => {}
         }
         let queue = Rc::clone(&clicked);
         let on_click = Closure::<dyn FnMut()>::new(move || queue.borrow_mut().push(action));
@@ -256,6 +260,14 @@ fn clicks(overlay: Option<NonSend<Overlay>>, mut state: ResMut<MatchState>, mut 
             Action::Pause if state.under_way() && !kickoff.lineup.watching => state.paused = true,
             Action::Pause => {}
             Action::Resume => state.paused = false,
+            // The pause menu's restart: as R.
+            Action::Restart if state.under_way() => kickoff.kick_off(),
+            // Back to the title screen; a ranked match left like this is forfeited when its
+            // ticket runs out (the site says so before kick-off).
+            Action::Quit if state.under_way() && !kickoff.lineup.watching => {
+                *state = MatchState::default();
+            }
+            Action::Restart | Action::Quit => {}
         }
     }
 }

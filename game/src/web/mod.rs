@@ -1,4 +1,4 @@
-//! The browser game: window, keyboard, touch and gamepad, visuals, the HTML overlay (title, score, banners,
+//! The browser game: window, keyboard, touch and gamepad, sound, visuals drawn between ticks, the HTML overlay (title, score, banners,
 //! menus) and the page bridge around the headless simulation. Compiled only for wasm32.
 
 mod away;
@@ -7,6 +7,7 @@ mod devices;
 mod engine;
 mod hud;
 mod input;
+mod sound;
 mod visuals;
 
 use bevy::asset::AssetMetaCheck;
@@ -100,6 +101,8 @@ pub fn start() {
             SimulationPlugin,
             input::KeyboardPlugin,
             devices::DevicesPlugin,
+            sound::SoundPlugin,
+            crate::interpolation::InterpolationPlugin,
             visuals::VisualsPlugin,
             hud::HudPlugin,
             away::AwayPlugin,

@@ -5,6 +5,7 @@ use bevy::prelude::*;
 use bevy::render::camera::ScalingMode;
 use protocol::messages::Side;
 
+use crate::interpolation::{Interpolated, Look};
 use crate::sim::constants::*;
 use crate::sim::{Ball, Player};
 
@@ -170,7 +171,8 @@ fn spawn_scenery(
 }
 
 /// Gives the physics bodies their looks: a big head with a headband and eyes that look
-/// toward the other goal, and a patched ball.
+/// toward the other goal, and a patched ball. The looks are a child of the body, drawn
+/// between ticks (`crate::interpolation`).
 fn dress_bodies(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -189,9 +191,8 @@ fn dress_bodies(
         let band = meshes.add(Rectangle::new(PLAYER_RADIUS * 2.0 - 4.0, 10.0));
         let eye = circle(&mut meshes, 7.0);
         let pupil = circle(&mut meshes, 3.5);
-        commands
-            .entity(entity)
-            .insert((Mesh2d(head), MeshMaterial2d(materials.add(SKIN))))
+        let look = commands
+            .spawn((Look, Mesh2d(head), MeshMaterial2d(materials.add(SKIN))))
             .with_children(|parent| {
                 parent.spawn((
                     Mesh2d(band),
@@ -211,14 +212,22 @@ fn dress_bodies(
                         Transform::from_xyz(x + look * 3.0, 2.0, 0.3),
                     ));
                 }
-            });
+            })
+            .id();
+        commands
+            .entity(entity)
+            .insert((Interpolated, Visibility::Visible))
+            .add_child(look);
     }
     for entity in &ball {
         let body = circle(&mut meshes, BALL_RADIUS);
         let patch = circle(&mut meshes, 6.0);
-        commands
-            .entity(entity)
-            .insert((Mesh2d(body), MeshMaterial2d(materials.add(Color::WHITE))))
+        let look = commands
+            .spawn((
+                Look,
+                Mesh2d(body),
+                MeshMaterial2d(materials.add(Color::WHITE)),
+            ))
             .with_children(|parent| {
                 for (x, y) in [
                     (0.0, 0.0),
@@ -233,6 +242,11 @@ fn dress_bodies(
                         Transform::from_xyz(x, y, 0.1),
                     ));
                 }
-            });
+            })
+            .id();
+        commands
+            .entity(entity)
+            .insert((Interpolated, Visibility::Visible))
+            .add_child(look);
     }
 }
