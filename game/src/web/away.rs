@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use super::Lineup;
+use super::hud::Screen;
 use crate::sim::MatchState;
 
 #[derive(Debug)]
@@ -66,13 +67,16 @@ fn listen(world: &mut World) {
     world.insert_non_send_resource(LookedAway(away));
 }
 
+/// Only a match being played pauses; the flag is lowered whatever the screen, so looking away
+/// from the title screen does not pause the next match at its kick-off.
 fn pause_when_away(
     away: Option<NonSend<LookedAway>>,
     lineup: Res<Lineup>,
+    screen: Res<State<Screen>>,
     mut state: ResMut<MatchState>,
 ) {
     let Some(away) = away else { return };
-    if away.0.replace(false) && state.under_way() && !lineup.watching {
+    if away.0.replace(false) && *screen.get() == Screen::Playing && !lineup.watching {
         state.paused = true;
     }
 }

@@ -34,6 +34,8 @@ impl PluginGroup for EnginePlugins {
             .add(PanicHandlerPlugin)
             .add(WarningsToConsolePlugin)
             .add(TaskPoolPlugin::default())
+            // The overlay's screens are a Bevy state (`hud::Screen`).
+            .add(bevy::state::app::StatesPlugin)
             // The renderer reads the frame count (and the first-frame mark does).
             .add(FrameCountPlugin)
             .add(TimePlugin)

@@ -28,8 +28,53 @@ pub struct HudPlugin;
 impl Plugin for HudPlugin {
     fn build(&self, app: &mut App) {
         app.add_event::<KickoffRequest>()
+            .init_state::<Screen>()
             .add_systems(Startup, attach)
-            .add_systems(Update, (keyboard_commands, clicks, render).chain());
+            .add_systems(
+                Update,
+                (follow_the_match, keyboard_commands, clicks, render).chain(),
+            );
+    }
+}
+
+/// The screen the player sees: the title, a match being played, the pause menu, the final
+/// whistle. It follows the match rather than driving it: the phase and the pause are the
+/// simulation's own state (the phase is what a record re-plays), so each frame
+/// [`follow_the_match`] moves the screen to where the match is, and the overlay, the commands
+/// and the pause when the player looks away (`away.rs`) go by the screen.
+#[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Screen {
+    #[default]
+    Title,
+    Playing,
+    Paused,
+    Finished,
+}
+
+impl Screen {
+    fn of(state: &MatchState) -> Self {
+        match state.phase {
+            MatchPhase::Waiting => Self::Title,
+            MatchPhase::Finished => Self::Finished,
+            _ if state.paused => Self::Paused,
+            _ => Self::Playing,
+        }
+    }
+
+    /// Between the first kick-off and the final whistle, paused or not.
+    fn in_match(self) -> bool {
+        matches!(self, Self::Playing | Self::Paused)
+    }
+}
+
+fn follow_the_match(
+    state: Res<MatchState>,
+    screen: Res<State<Screen>>,
+    mut next: ResMut<NextState<Screen>>,
+) {
+    let now = Screen::of(&state);
+    if *screen.get() != now {
+        next.set(now);
     }
 }
 
@@ -220,51 +265,58 @@ impl Kickoff<'_> {
     }
 }
 
-/// Before the first kickoff or after the final whistle: Enter or the button starts a match.
-fn between_matches(state: &MatchState) -> bool {
-    matches!(state.phase, MatchPhase::Waiting | MatchPhase::Finished)
-}
-
 /// Enter (or a gamepad's Start) kicks off, P, Esc (or Start) pause and resume, R restarts.
 fn keyboard_commands(
     keyboard: Res<ButtonInput<KeyCode>>,
     devices: Res<DeviceInputs>,
+    screen: Res<State<Screen>>,
     mut state: ResMut<MatchState>,
     mut kickoff: Kickoff,
 ) {
-    let in_progress = state.under_way();
-    if (keyboard.just_pressed(KeyCode::Enter) || devices.start) && between_matches(&state) {
+    let screen = *screen.get();
+    let start = keyboard.just_pressed(KeyCode::Enter) || devices.start;
+    if start && matches!(screen, Screen::Title | Screen::Finished) {
         kickoff.kick_off();
     }
-    if in_progress
+    if screen.in_match()
         && !kickoff.lineup.watching
         && (keyboard.any_just_pressed([KeyCode::KeyP, KeyCode::Escape]) || devices.start)
     {
         state.paused = !state.paused;
     }
-    if in_progress && keyboard.just_pressed(KeyCode::KeyR) {
+    if screen.in_match() && keyboard.just_pressed(KeyCode::KeyR) {
         kickoff.kick_off();
     }
 }
 
-fn clicks(overlay: Option<NonSend<Overlay>>, mut state: ResMut<MatchState>, mut kickoff: Kickoff) {
+fn clicks(
+    overlay: Option<NonSend<Overlay>>,
+    screen: Res<State<Screen>>,
+    mut state: ResMut<MatchState>,
+    mut kickoff: Kickoff,
+) {
     let Some(overlay) = overlay else { return };
+    let screen = *screen.get();
     let clicked = std::mem::take(&mut *overlay.clicked.borrow_mut());
     for action in clicked {
         match action {
             // The page decides the mode when the game is embedded.
             Action::Choose(mode) if !kickoff.lineup.embedded => kickoff.lineup.mode = mode,
             Action::Choose(_) => {}
-            Action::KickOff if between_matches(&state) => kickoff.kick_off(),
+            Action::KickOff if matches!(screen, Screen::Title | Screen::Finished) => {
+                kickoff.kick_off();
+            }
             Action::KickOff => {}
-            Action::Pause if state.under_way() && !kickoff.lineup.watching => state.paused = true,
+            Action::Pause if screen == Screen::Playing && !kickoff.lineup.watching => {
+                state.paused = true;
+            }
             Action::Pause => {}
             Action::Resume => state.paused = false,
             // The pause menu's restart: as R.
-            Action::Restart if state.under_way() => kickoff.kick_off(),
+            Action::Restart if screen.in_match() => kickoff.kick_off(),
             // Back to the title screen; a ranked match left like this is forfeited when its
             // ticket runs out (the site says so before kick-off).
-            Action::Quit if state.under_way() && !kickoff.lineup.watching => {
+            Action::Quit if screen.in_match() && !kickoff.lineup.watching => {
                 *state = MatchState::default();
             }
             Action::Restart | Action::Quit => {}
@@ -320,17 +372,17 @@ fn text(text: Text, state: &MatchState, settings: &MatchSettings, lineup: &Lineu
     }
 }
 
-fn view(state: &MatchState, settings: &MatchSettings, lineup: &Lineup) -> HudView {
+fn view(screen: Screen, state: &MatchState, settings: &MatchSettings, lineup: &Lineup) -> HudView {
     let in_banner = matches!(
         state.phase,
         MatchPhase::Kickoff { .. } | MatchPhase::GoalPause { .. }
     );
     HudView {
-        title: state.phase == MatchPhase::Waiting,
-        hud: state.phase != MatchPhase::Waiting,
-        banner: in_banner && !state.paused,
-        paused: state.paused,
-        over: state.phase == MatchPhase::Finished,
+        title: screen == Screen::Title,
+        hud: screen != Screen::Title,
+        banner: in_banner && screen == Screen::Playing,
+        paused: screen == Screen::Paused,
+        over: screen == Screen::Finished,
         // A playback has no rematch: the page plays the record again ("Restart").
         kick_off_shown: !lineup.watching,
         chosen: (!lineup.embedded).then_some(lineup.mode),
@@ -349,13 +401,14 @@ fn show(element: &Element, shown: bool) {
 
 fn render(
     overlay: Option<NonSend<Overlay>>,
+    screen: Res<State<Screen>>,
     state: Res<MatchState>,
     settings: Res<MatchSettings>,
     lineup: Res<Lineup>,
     mut shown: Local<Option<HudView>>,
 ) {
     let Some(overlay) = overlay else { return };
-    let next = view(&state, &settings, &lineup);
+    let next = view(*screen.get(), &state, &settings, &lineup);
     if shown.as_ref() == Some(&next) {
         return;
     }
