@@ -2,6 +2,8 @@
 //! in the same app, and whatever other entities the app holds; records that were not played
 //! as they claim do not replay to their claim.
 
+mod common;
+
 use bevy::prelude::*;
 use protocol::record::{MatchRecord, input};
 use protocol::{Difficulty, GameMode};
@@ -10,6 +12,8 @@ use stellar_heads_game::sim::rules::StartMatch;
 use stellar_heads_game::sim::{
     InputLog, MatchPhase, MatchSettings, MatchState, Snapshot, TickInputs, snapshot,
 };
+
+use common::Xorshift;
 
 const HARD: GameMode = GameMode::VsComputer {
     difficulty: Difficulty::Hard,
@@ -42,16 +46,11 @@ fn scripted(tick: u32) -> u8 {
 /// Both sides' inputs, tick by tick.
 type InputStream = dyn FnMut(u32) -> [u8; 2];
 
-/// Random inputs from a seeded generator (xorshift): the same stream for the same seed.
+/// Random inputs from a seeded generator: the same stream for the same seed.
 fn random(seed: u64) -> impl FnMut(u32) -> [u8; 2] {
-    let mut state = seed | 1;
+    let mut generator = Xorshift::new(seed);
     move |_| {
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 40) as u8 & input::ALL
-        };
+        let mut next = || (generator.next() >> 40) as u8 & input::ALL;
         [next(), next()]
     }
 }

@@ -15,6 +15,8 @@ use stellar_heads_game::sim::ai::{AiMemory, skill};
 use stellar_heads_game::sim::controls::kick;
 use stellar_heads_game::sim::{Ball, MatchPhase, MatchSettings, MatchState, Player, TickInputs};
 
+use common::Xorshift;
+
 /// Who plays a side.
 #[derive(Debug, Clone, Copy)]
 enum Contender {
@@ -58,15 +60,12 @@ impl Brain {
     }
 }
 
-/// A small deterministic generator for the noise (xorshift64).
-struct Noise(u64);
+/// The noise: now and then (one tick in twelve) a side does nothing.
+struct Noise(Xorshift);
 
 impl Noise {
     fn hesitates(&mut self) -> bool {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0.is_multiple_of(12)
+        self.0.next().is_multiple_of(12)
     }
 }
 
@@ -81,7 +80,7 @@ fn play(left: Contender, right: Contender, seed: u64) -> [u8; 2] {
     settings.match_ticks = MATCH_TICKS;
     start(&mut app, settings);
     let mut brains = [Brain::new(left), Brain::new(right)];
-    let mut noise = Noise(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut noise = Noise(Xorshift::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
     app.update();
     while app.world().resource::<MatchState>().phase != MatchPhase::Finished {
         let world = app.world_mut();

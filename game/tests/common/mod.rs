@@ -97,3 +97,21 @@ pub fn place_player(app: &mut App, side: Side, at: Vec2) {
         }
     }
 }
+
+/// A small seeded generator (xorshift64): the same stream for the same seed, on every machine,
+/// for inputs and noise that must be random-looking and reproducible.
+pub struct Xorshift(u64);
+
+impl Xorshift {
+    pub fn new(seed: u64) -> Self {
+        // Zero is xorshift's one fixed point.
+        Self(seed | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
