@@ -48,10 +48,13 @@ fn looks_move_every_frame_between_the_last_two_ticks() {
                 .y,
         );
     }
+    // The first two ticks (three frames each) are not judged: after the first the body has
+    // only one tick state, and the looks start drawing between two from the second on.
+    const FIRST_TWO_TICKS: usize = 6;
     // Falling: the body moves on one frame in three, the looks on every frame after the first
     // ticks, never ahead of the body (drawing lags by less than a tick).
     let body_moves = body_heights.windows(2).filter(|w| w[1] < w[0]).count();
-    let drawn_moves = drawn_heights[6..]
+    let drawn_moves = drawn_heights[FIRST_TWO_TICKS..]
         .windows(2)
         .filter(|w| w[1] < w[0])
         .count();
@@ -61,10 +64,14 @@ fn looks_move_every_frame_between_the_last_two_ticks() {
     );
     assert_eq!(
         drawn_moves,
-        drawn_heights.len() - 7,
+        drawn_heights.len() - FIRST_TWO_TICKS - 1,
         "the looks stood still on some frames: {drawn_heights:?}"
     );
-    for (drawn, body) in drawn_heights.iter().zip(&body_heights).skip(6) {
+    for (drawn, body) in drawn_heights
+        .iter()
+        .zip(&body_heights)
+        .skip(FIRST_TWO_TICKS)
+    {
         assert!(
             drawn >= body,
             "drawn at {drawn}, ahead of the body at {body}"
