@@ -46,10 +46,12 @@ pub async fn state_from_config(config: &Config) -> anyhow::Result<AppState> {
     let challenges = ChallengeKeys::new(&secret, previous.as_deref());
     let db = db::connect_and_migrate(config).await?;
     let reads = db::connect_reads(config)?;
+    let replica = db::connect_replica(config).await?;
     let metrics = Arc::new(Metrics::new());
     Ok(AppState {
         db,
         reads,
+        replica,
         top: Arc::new(TopCache::default()),
         health: Arc::default(),
         tokens,

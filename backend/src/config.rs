@@ -60,6 +60,31 @@ impl From<ListenAddress> for String {
     }
 }
 
+/// libpq's `sslmode` values, but for `verify-ca`: with the rustls our database driver uses,
+/// it would still check the name (sqlx 0.8.6 misses rustls' newer name error), so it is not
+/// offered rather than offered and wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatabaseSslMode {
+    Disable,
+    Prefer,
+    /// Encrypted, the certificate not checked.
+    Require,
+    /// Encrypted to a server whose certificate a trusted authority signed for the URL's host.
+    VerifyFull,
+}
+
+impl From<DatabaseSslMode> for sqlx::postgres::PgSslMode {
+    fn from(mode: DatabaseSslMode) -> Self {
+        match mode {
+            DatabaseSslMode::Disable => Self::Disable,
+            DatabaseSslMode::Prefer => Self::Prefer,
+            DatabaseSslMode::Require => Self::Require,
+            DatabaseSslMode::VerifyFull => Self::VerifyFull,
+        }
+    }
+}
+
 /// Log output: readable lines for people, or one JSON object per line for log collectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,6 +104,20 @@ pub struct Config {
     pub database_url: Option<String>,
     /// A file holding the PostgreSQL URL (for URLs with passwords).
     pub database_url_file: Option<PathBuf>,
+    /// A read replica of the database for the leaderboard and players' stats, which tolerate
+    /// a few seconds of lag; writes, sign-ins and match records always use `database_url`.
+    /// Either this or `database_replica_url_file`; unset, everything reads the primary.
+    pub database_replica_url: Option<String>,
+    pub database_replica_url_file: Option<PathBuf>,
+    /// TLS to the database (primary and replica), overriding the URLs' `sslmode`:
+    /// `verify-full` checks the server's certificate and name.
+    pub database_ssl_mode: Option<DatabaseSslMode>,
+    /// A PEM file of the certificate authorities the database's certificate is checked
+    /// against (on top of the system's), overriding the URLs' `sslrootcert`.
+    pub database_ca_file: Option<PathBuf>,
+    /// Connections for writes and signed-in reads. With several API nodes on one database,
+    /// every node's `database_max_connections + database_read_connections` together must fit
+    /// in the server's `max_connections`; one node refuses to start if its own do not.
     pub database_max_connections: u32,
     /// Connections for anonymous public reads (leaderboard, stats, match records), on top
     /// of `database_max_connections`: however many readers come, they wait for these and
@@ -175,6 +214,10 @@ impl Default for Config {
             socket_mode: "0660".into(),
             database_url: None,
             database_url_file: None,
+            database_replica_url: None,
+            database_replica_url_file: None,
+            database_ssl_mode: None,
+            database_ca_file: None,
             database_max_connections: 10,
             database_read_connections: 4,
             read_statement_timeout_ms: 2000,
@@ -213,6 +256,13 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
             .field("database_url_file", &self.database_url_file)
+            .field(
+                "database_replica_url",
+                &self.database_replica_url.as_ref().map(|_| "<set>"),
+            )
+            .field("database_replica_url_file", &self.database_replica_url_file)
+            .field("database_ssl_mode", &self.database_ssl_mode)
+            .field("database_ca_file", &self.database_ca_file)
             .field("jwt_secret_file", &self.jwt_secret_file)
             .field("jwt_previous_secret_file", &self.jwt_previous_secret_file)
             .field("web_root", &self.web_root)
@@ -249,6 +299,9 @@ impl Config {
     fn validate(&self) -> anyhow::Result<()> {
         if self.database_url.is_some() && self.database_url_file.is_some() {
             bail!("set database_url or database_url_file, not both");
+        }
+        if self.database_replica_url.is_some() && self.database_replica_url_file.is_some() {
+            bail!("set database_replica_url or database_replica_url_file, not both");
         }
         // Ranges outside which a setting can only be a mistake: each names itself.
         let ranges: [(&str, u64, u64, u64); 7] = [
@@ -392,16 +445,23 @@ impl Config {
 
     /// The database URL, read from the file when configured that way.
     pub fn database_url(&self) -> anyhow::Result<String> {
-        match (&self.database_url, &self.database_url_file) {
-            (Some(url), _) => Ok(url.clone()),
-            (None, Some(file)) => Ok(std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read database_url_file {}", file.display()))?
-                .trim()
-                .to_owned()),
-            (None, None) => {
-                bail!("no database configured: set DATABASE_URL (or {ENV_PREFIX}DATABASE_URL_FILE)")
-            }
-        }
+        read_url(
+            &self.database_url,
+            &self.database_url_file,
+            "database_url_file",
+        )?
+        .with_context(|| {
+            format!("no database configured: set DATABASE_URL (or {ENV_PREFIX}DATABASE_URL_FILE)")
+        })
+    }
+
+    /// The read replica's URL, if one is configured.
+    pub fn database_replica_url(&self) -> anyhow::Result<Option<String>> {
+        read_url(
+            &self.database_replica_url,
+            &self.database_replica_url_file,
+            "database_replica_url_file",
+        )
     }
 
     pub fn jwt_ttl(&self) -> time::Duration {
@@ -423,6 +483,24 @@ impl Config {
             .as_ref()
             .map(|file| read_secret(file, "jwt_previous_secret_file"))
             .transpose()
+    }
+}
+
+/// A URL given directly or in a file (for URLs with passwords).
+fn read_url(
+    url: &Option<String>,
+    file: &Option<PathBuf>,
+    setting: &str,
+) -> anyhow::Result<Option<String>> {
+    match (url, file) {
+        (Some(url), _) => Ok(Some(url.clone())),
+        (None, Some(file)) => Ok(Some(
+            std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {setting} {}", file.display()))?
+                .trim()
+                .to_owned(),
+        )),
+        (None, None) => Ok(None),
     }
 }
 

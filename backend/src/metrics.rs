@@ -1,5 +1,7 @@
 //! Prometheus metrics (`/metrics`, on its own listener): requests and latencies by route and
-//! status, business events, the database pool.
+//! status, business events, the verification backlog, the database pools and whether the
+//! database answers. The alert rules and the dashboard (`nixos/monitoring/`) use these names;
+//! `backend/tests/monitoring.rs` checks every name they use against a live `/metrics`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -73,7 +75,14 @@ struct ClassLabels {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
-    state: String,
+    /// `writes`, `reads` or `replica` (see `AppState::pools`).
+    pool: &'static str,
+    state: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolNameLabels {
+    pool: &'static str,
 }
 
 fn latency_histogram() -> Histogram {
@@ -95,7 +104,10 @@ pub struct Metrics {
     sign_ins: Counter,
     rate_limited: Family<ClassLabels, Counter>,
     pool_connections: Family<PoolLabels, Gauge>,
-    pool_max: Gauge,
+    pool_max: Family<PoolNameLabels, Gauge>,
+    database_up: Gauge,
+    verify_waiting: Gauge,
+    verify_queue_limit: Gauge,
 }
 
 impl Metrics {
@@ -162,11 +174,29 @@ impl Metrics {
             "Database connections by state",
             pool_connections.clone(),
         );
-        let pool_max = Gauge::default();
+        let pool_max = Family::<PoolNameLabels, Gauge>::default();
         registry.register(
             "db_pool_max_connections",
             "Database pool size limit",
             pool_max.clone(),
+        );
+        let database_up = Gauge::default();
+        registry.register(
+            "database_up",
+            "1 if the database answered SELECT 1 within 2 s when metrics were last read, else 0",
+            database_up.clone(),
+        );
+        let verify_waiting = Gauge::default();
+        registry.register(
+            "verify_waiting",
+            "Submitted matches waiting for a verifier (beyond verify_queue: 503 busy)",
+            verify_waiting.clone(),
+        );
+        let verify_queue_limit = Gauge::default();
+        registry.register(
+            "verify_queue_limit",
+            "Submitted matches that may wait for a verifier (the verify_queue setting)",
+            verify_queue_limit.clone(),
         );
         Self {
             registry,
@@ -182,7 +212,23 @@ impl Metrics {
             rate_limited,
             pool_connections,
             pool_max,
+            database_up,
+            verify_waiting,
+            verify_queue_limit,
         }
+    }
+
+    /// The verifier's queue limit, once at start.
+    pub fn set_verify_queue_limit(&self, limit: usize) {
+        self.verify_queue_limit
+            .set(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+
+    /// A submitted match starts waiting for a verifier; it stops waiting when the returned
+    /// guard is dropped (it got a verifier, or its request went away).
+    pub fn waiting_for_verifier(&self) -> WaitingGuard {
+        self.verify_waiting.inc();
+        WaitingGuard(self.verify_waiting.clone())
     }
 
     pub fn match_stored(&self, outcome: Outcome, ranked: bool) {
@@ -226,21 +272,19 @@ impl Metrics {
     }
 
     /// The text exposition, with the pool gauges read now.
-    pub fn render(&self, pool: &PgPool) -> String {
-        let size = i64::from(pool.size());
-        let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
-        self.pool_connections
-            .get_or_create(&PoolLabels {
-                state: "idle".into(),
-            })
-            .set(idle);
-        self.pool_connections
-            .get_or_create(&PoolLabels {
-                state: "in_use".into(),
-            })
-            .set(size - idle);
-        self.pool_max
-            .set(i64::from(pool.options().get_max_connections()));
+    pub fn render(&self, pools: &[(&'static str, PgPool)]) -> String {
+        for (name, pool) in pools {
+            let size = i64::from(pool.size());
+            let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
+            for (state, count) in [("idle", idle), ("in_use", size - idle)] {
+                self.pool_connections
+                    .get_or_create(&PoolLabels { pool: name, state })
+                    .set(count);
+            }
+            self.pool_max
+                .get_or_create(&PoolNameLabels { pool: name })
+                .set(i64::from(pool.options().get_max_connections()));
+        }
         let mut text = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             tracing::error!(%error, "cannot encode metrics");
@@ -301,22 +345,45 @@ pub async fn middleware(
     response
 }
 
-/// The router for the metrics listener.
-pub fn router(metrics: Arc<Metrics>, pool: PgPool) -> Router {
+/// Decrements the verification backlog when dropped.
+#[derive(Debug)]
+pub struct WaitingGuard(Gauge);
+
+impl Drop for WaitingGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// How long a scrape waits for the database's answer before calling it down.
+const DATABASE_UP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The router for the metrics listener. Each scrape asks the primary `SELECT 1` (on the
+/// write pool, so a saturated pool shows as the database being unusable, as it is).
+pub fn router(metrics: Arc<Metrics>, pools: Vec<(&'static str, PgPool)>) -> Router {
     Router::new().route(
         "/metrics",
-        get(move || {
-            let text = metrics.render(&pool);
-            async move {
-                (
-                    [(
-                        header::CONTENT_TYPE,
-                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                    )],
-                    text,
-                )
-                    .into_response()
-            }
+        get(move || async move {
+            let up = match pools.first() {
+                Some((_, primary)) => matches!(
+                    tokio::time::timeout(
+                        DATABASE_UP_TIMEOUT,
+                        sqlx::query("SELECT 1").execute(primary)
+                    )
+                    .await,
+                    Ok(Ok(_))
+                ),
+                None => false,
+            };
+            metrics.database_up.set(i64::from(up));
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                )],
+                metrics.render(&pools),
+            )
+                .into_response()
         }),
     )
 }

@@ -238,7 +238,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
     let metrics_task = metrics_listener.map(|listener| {
         tracing::info!(address = %listener.describe(), "serving metrics");
-        let router = metrics::router(state.metrics.clone(), db.clone());
+        let router = metrics::router(state.metrics.clone(), state.pools());
         tokio::spawn(serve(
             listener,
             router,

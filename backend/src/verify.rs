@@ -42,6 +42,7 @@ pub fn default_workers() -> usize {
 impl Verifier {
     pub fn new(workers: usize, queue: usize, metrics: Arc<Metrics>) -> Self {
         let workers = workers.max(1);
+        metrics.set_verify_queue_limit(queue);
         Self {
             admitted: Arc::new(Semaphore::new(workers + queue)),
             running: Arc::new(Semaphore::new(workers)),
@@ -57,12 +58,14 @@ impl Verifier {
             self.metrics.replayed(ReplayOutcome::Busy);
             return Err(VerifyError::Busy);
         };
+        let waiting = self.metrics.waiting_for_verifier();
         let running = self
             .running
             .clone()
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
+        drop(waiting);
         let metrics = self.metrics.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let _permits = (admitted, running);

@@ -184,7 +184,7 @@ async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
             .assert_error(StatusCode::UNPROCESSABLE_ENTITY, code);
     }
     assert_eq!(app.count("matches").await, 0);
-    let metrics = app.state.metrics.render(&app.state.db);
+    let metrics = app.state.metrics.render(&app.state.pools());
     assert!(
         metrics.contains(r#"stellar_heads_match_replays_total{result="mismatch"}"#),
         "{metrics}"

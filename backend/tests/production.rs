@@ -220,7 +220,7 @@ async fn metrics_count_requests_by_route_and_business_events() {
             .unwrap();
         app.send(request).await;
     }
-    let text = app.state.metrics.render(&app.state.db);
+    let text = app.state.metrics.render(&app.state.pools());
     assert!(
         text.contains(r#"stellar_heads_http_requests_total{method="other",route="/api/leaderboard",status="405"} 3"#),
         "{text}"
@@ -236,7 +236,9 @@ async fn metrics_count_requests_by_route_and_business_events() {
         "stellar_heads_match_replay_duration_seconds_count 2",
         r#"stellar_heads_http_request_duration_seconds_count{method="POST",route="/api/matches",status="201"} 2"#,
         r#"stellar_heads_http_request_duration_seconds_count{method="POST",route="/api/matches/{match_id}/result",status="201"} 2"#,
-        "stellar_heads_db_pool_max_connections 10",
+        r#"stellar_heads_db_pool_max_connections{pool="writes"} 10"#,
+        r#"stellar_heads_db_pool_max_connections{pool="reads"} 4"#,
+        "stellar_heads_verify_queue_limit 64",
     ] {
         assert!(text.contains(expected), "missing {expected}\n{text}");
     }

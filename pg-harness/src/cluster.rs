@@ -28,6 +28,9 @@ pub struct ClusterOptions {
     pub run_as: Option<String>,
     /// Extra `postgres -c name=value` settings.
     pub settings: Vec<(String, String)>,
+    /// Files written into the data directory after `initdb` (mode 0600, owned by the server's
+    /// user), e.g. a TLS certificate and key that `settings` name by relative path.
+    pub data_files: Vec<(String, Vec<u8>)>,
 }
 
 /// A running throwaway cluster; dropping it stops the server and deletes its directory.
@@ -63,6 +66,15 @@ impl Cluster {
             server: None,
         };
         cluster.initdb()?;
+        for (name, contents) in &options.data_files {
+            let path = cluster.data_dir().join(name);
+            fs::write(&path, contents)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
+            if let Some((uid, gid)) = cluster.run_as {
+                chown(&path, Some(uid), Some(gid))?;
+            }
+        }
         cluster.start_server()?;
         Ok(cluster)
     }

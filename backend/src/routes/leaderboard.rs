@@ -39,7 +39,7 @@ pub async fn page(
         (None, Some(before)) => PageFrom::Before(RankCursor::parse(before)?),
         (None, None) => PageFrom::Top,
     };
-    let top = state.top.get(&state.reads).await?;
+    let top = state.top.get(state.ranking_reads()).await?;
     let page = match from {
         // From memory: the top rows are kept by the cache.
         PageFrom::Top => {
@@ -49,7 +49,7 @@ pub async fn page(
             page.more_after = cached.entries.len() > limit as usize || cached.more_after;
             page
         }
-        from => ranking::page(&state.reads, from, limit).await?,
+        from => ranking::page(state.ranking_reads(), from, limit).await?,
     };
     let next = page
         .more_after

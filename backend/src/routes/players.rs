@@ -30,7 +30,7 @@ pub async fn stats(
 ) -> ApiResult<Json<PlayerStats>> {
     let account = StellarAccountId::parse(&wallet_address)
         .map_err(|error| ApiError::validation("wallet_address", error.to_string()))?;
-    let player = players::by_wallet(&state.reads, &account)
+    let player = players::by_wallet(state.ranking_reads(), &account)
         .await?
         .ok_or_else(|| ApiError::not_found("no player has this wallet"))?;
     #[derive(sqlx::FromRow)]
@@ -43,7 +43,7 @@ pub async fn stats(
         "SELECT {STANDING_COLUMNS}, s.goal_difference FROM standings s WHERE s.player_id = $1"
     ))
     .bind(player.id)
-    .fetch_optional(&state.reads)
+    .fetch_optional(state.ranking_reads())
     .await?;
     // Rank = 1 + players strictly ahead in the leaderboard order, from the kept counts.
     let rank = match &row {
@@ -56,7 +56,7 @@ pub async fn stats(
                 goals_for: narrow(row.standing.goals_for)?,
                 player_id: player.id,
             };
-            Some(ranking::rank_of(&state.reads, &key).await?.0)
+            Some(ranking::rank_of(state.ranking_reads(), &key).await?.0)
         }
         None => None,
     };
