@@ -10,19 +10,34 @@
 #    difference, or a failed restore, fails the run (and the systemd unit) and leaves the
 #    dump named *.failed, where retention never counts it as good.
 # 4. Deletes all but the newest $KEEP verified dumps.
+# 5. With METRICS_FILE: writes the time of this success there, for Prometheus (node
+#    exporter's textfile collector), atomically and readable by the exporter.
+# 6. With OFFSITE_REMOTE (an rclone remote path, e.g. `offsite:stellar-heads`, configured by
+#    RCLONE_CONFIG or RCLONE_CONFIG_* variables; S3-compatible stores, SFTP and the rest of
+#    rclone's backends): copies the verified dump there (rclone checks the copy's size and
+#    hash), deletes all but the newest $OFFSITE_KEEP dumps there, and records that time too.
+#    A failed copy fails the run; the local dump is kept.
 #
 # Restore (with the service stopped), as root:
 #   sudo -u postgres pg_restore --clean --if-exists --no-owner --role=stellar-heads \
 #     --dbname stellar-heads < FILE.dump
+# From the off-host copy: `rclone copyto REMOTE/FILE.dump FILE.dump` first (README, "Backups").
 #
 # Settings (environment): DATABASE (default stellar_heads), BACKUP_DIR (required), KEEP
-# (default 7), and libpq's PGHOST/PGUSER for the connection. The role needs no superuser:
+# (default 7), METRICS_FILE, OFFSITE_REMOTE, OFFSITE_KEEP (default KEEP), and libpq's
+# PGHOST/PGUSER for the connection. The role needs no superuser:
 # pg_read_all_data (to dump) and CREATEDB (for the scratch database) are enough.
 set -euo pipefail
 database="${DATABASE:-stellar_heads}"
 backup_dir="${BACKUP_DIR:?set BACKUP_DIR}"
 keep="${KEEP:-7}"
-[[ "$keep" =~ ^[1-9][0-9]*$ ]] || { echo "backup: KEEP must be a positive number, not $keep" >&2; exit 2; }
+offsite_keep="${OFFSITE_KEEP:-$keep}"
+for setting in "KEEP=$keep" "OFFSITE_KEEP=$offsite_keep"; do
+  [[ "${setting#*=}" =~ ^[1-9][0-9]*$ ]] || { echo "backup: ${setting%%=*} must be a positive number, not ${setting#*=}" >&2; exit 2; }
+done
+if [[ -n "${OFFSITE_REMOTE:-}" ]] && ! command -v rclone >/dev/null; then
+  echo "backup: OFFSITE_REMOTE is set but rclone is not installed" >&2; exit 2
+fi
 umask 077
 mkdir -p "$backup_dir"
 
@@ -82,3 +97,35 @@ for old in "${dumps[@]:$keep}"; do
   rm -f -- "$old"
   echo "backup: removed $old"
 done
+
+# Records "$1 succeeded now" for Prometheus: one file, replaced whole, never half-written.
+record_success() { # metric name, help text
+  [[ -n "${METRICS_FILE:-}" ]] || return 0
+  local partial_metrics
+  partial_metrics="$(dirname "$METRICS_FILE")/.$(basename "$METRICS_FILE").$$"
+  {
+    # Keep the other metric's line (the local and off-host successes share the file).
+    grep -v -e "^# [A-Z]* $1 " -e "^$1 " "$METRICS_FILE" 2>/dev/null || true
+    echo "# HELP $1 $2"
+    echo "# TYPE $1 gauge"
+    echo "$1 $(date +%s)"
+  } > "$partial_metrics"
+  chmod 0644 "$partial_metrics"
+  mv "$partial_metrics" "$METRICS_FILE"
+}
+record_success stellar_heads_backup_last_success_timestamp_seconds \
+  "When the last verified dump was written (Unix time)."
+
+[[ -n "${OFFSITE_REMOTE:-}" ]] || exit 0
+remote="${OFFSITE_REMOTE%/}"
+rclone copyto "$final" "$remote/$(basename "$final")"
+echo "backup: copied to $remote/$(basename "$final")"
+# The names carry UTC times: sorted by name is sorted by age. Only this database's verified
+# dumps are counted or deleted; anything else there is left alone.
+mapfile -t remote_dumps < <(rclone lsf --files-only "$remote" | grep -E "^$database-[0-9]{8}T[0-9]{6}Z\.dump\$" | sort -r)
+for old in "${remote_dumps[@]:$offsite_keep}"; do
+  rclone deletefile "$remote/$old"
+  echo "backup: removed $remote/$old"
+done
+record_success stellar_heads_backup_offsite_last_success_timestamp_seconds \
+  "When the last verified dump was copied off the host (Unix time)."

@@ -10,11 +10,12 @@
 #     with DATABASE_URL, serve a web root with the real backend behind them: the security
 #     headers once on every answer, caching, API paths, unserved reports (serve-check.py);
 #   - the module's logic (nixos/tests/eval.nix) when NIXPKGS_LIB names a nixpkgs `lib`;
+#   - the alert rules (nixos/monitoring/alerts.yml) pass `promtool check rules`;
 #   - shellcheck passes on every shell script (the flake's writeShellApplication runs it too,
 #     on the backup script and `nix run`'s script, and fails their build on any finding).
 # That every .nix file parses is checked by scripts/check-nix.sh, which runs first; the backup
 # script itself runs against a real PostgreSQL in backend/tests/backup.rs.
-# Needs nix-instantiate (Debian's nix-bin), systemd-analyze, nginx, openssl and shellcheck.
+# Needs nix-instantiate (Debian's nix-bin), systemd-analyze, nginx, openssl, promtool and shellcheck.
 # Usage: check-deploy.sh BACKEND_BINARY
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -119,6 +120,12 @@ if [[ -n "${NIXPKGS_LIB:-}" ]]; then
 else
   echo "check-deploy: SKIPPED the module evaluation tests (nixos/tests/eval.nix): set NIXPKGS_LIB to a nixpkgs lib directory (e.g. a checkout of nix-community/nixpkgs.lib's lib/) to run them"
 fi
+
+# The alert rules: valid for Prometheus (which metrics they name is checked against live
+# exporters in backend/tests/monitoring.rs).
+promtool check rules "$root/nixos/monitoring/alerts.yml" > "$work/promtool.out" 2>&1 \
+  || { echo "check-deploy: promtool check rules:"; cat "$work/promtool.out"; exit 1; }
+echo "check-deploy: promtool: $(grep -o 'SUCCESS.*' "$work/promtool.out")"
 
 mapfile -d '' scripts < <(git -C "$root" ls-files -z --cached --others --exclude-standard '*.sh' | sed -z "s|^|$root/|")
 shellcheck --shell=bash "${scripts[@]}" || { echo "check-deploy: shellcheck found problems"; exit 1; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the offline Nix and deployment checks need, where it is missing, from the
 # package registries only: Nix 2.8 (Debian's nix-bin: parse, evaluate, flake metadata), nginx
-# with the brotli_static module (`nginx -t`), openssl, systemd-analyze, shellcheck, and the
+# with the brotli_static module (`nginx -t`), openssl, systemd-analyze, shellcheck, rclone (the
+# backup tests' off-host copy), promtool (Debian's prometheus: the alert rules), and the
 # flake's linters from crates.io (nixpkgs-fmt, deadnix, taplo) at the versions the checks expect.
 set -euo pipefail
 nixpkgs_fmt_version=1.3.0
@@ -18,6 +19,8 @@ command -v nginx >/dev/null || apt_packages+=(nginx-light)
 command -v openssl >/dev/null || apt_packages+=(openssl)
 command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
 command -v shellcheck >/dev/null || apt_packages+=(shellcheck)
+command -v rclone >/dev/null || apt_packages+=(rclone)
+command -v promtool >/dev/null || apt_packages+=(prometheus)
 # (apt_install never starts a service: check-deploy.sh runs its own nginx, on its own port.)
 apt_install "${apt_packages[@]}"
 

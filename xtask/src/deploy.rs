@@ -7,10 +7,17 @@ use std::process::Command;
 
 use crate::process::{run_command, target_dir, workspace_root};
 
+/// Installs what the checks need, where it is missing; also what the Rust tests of the
+/// deployment's scripts run (rclone for the backup's off-host copy), so it runs before them.
+pub fn install_tools() -> anyhow::Result<()> {
+    run_command(&mut Command::new(
+        workspace_root().join("scripts/install-deploy-tools.sh"),
+    ))
+}
+
 /// `database_url`: a database the real backend may use while nginx serves in front of it.
 pub fn checks(database_url: &str) -> anyhow::Result<()> {
     let scripts = workspace_root().join("scripts");
-    run_command(&mut Command::new(scripts.join("install-deploy-tools.sh")))?;
     run_command(&mut Command::new(scripts.join("check-nix.sh")))?;
     // The unit file points at a real binary: systemd-analyze verify checks ExecStart.
     run_command(

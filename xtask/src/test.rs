@@ -55,6 +55,9 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         // The browser tests need the server binary that `cargo test` would have built.
         run_command(cargo().args(["build", "--locked", "--package", "stellar-heads-backend"]))?;
     } else {
+        if !args.no_deploy {
+            deploy::install_tools()?;
+        }
         let mut command = cargo();
         command
             .args(["test", "--workspace", "--locked"])
