@@ -3,12 +3,14 @@
 # security`, and the module uses exactly the same settings.
 #
 # The service needs only unix sockets: it serves the one systemd passes it and reaches
-# the local PostgreSQL through another. So it can run without any network at all. When the
-# operator points it at a database over TCP (`networked = true`), exactly that is relaxed:
-# the IP address families and the network namespace.
+# the local PostgreSQL through another. So it can run without any network at all. When it
+# must use IP (a database over TCP, serving on the private network, metrics for Prometheus,
+# an off-host backup copy: `networked = true`), exactly that is relaxed: the IP address
+# families and the network namespace, and only for the addresses listed.
 { networked ? false
-, # With `networked`: the addresses (or CIDR ranges) of the database; nothing else is reachable.
-  databaseAddresses ? [ ]
+, # With `networked`: the addresses (or CIDR ranges) it may exchange packets with (the
+  # database, the edge, Prometheus); nothing else is reachable.
+  addresses ? [ ]
 }:
 {
   # Identity: a user with no privileges and nothing to escalate to. The unit sets User= (the
@@ -57,10 +59,10 @@
   ];
   SystemCallErrorNumber = "EPERM";
 
-  # Network: unix sockets only, in a network namespace of its own, unless the database is
-  # reached over TCP; then IP is allowed to the database's addresses only.
+  # Network: unix sockets only, in a network namespace of its own, unless IP is needed; then
+  # only to and from the listed addresses.
   PrivateNetwork = !networked;
   RestrictAddressFamilies = if networked then [ "AF_UNIX" "AF_INET" "AF_INET6" ] else [ "AF_UNIX" ];
   IPAddressDeny = "any";
 }
-  // (if networked then { IPAddressAllow = databaseAddresses; } else { })
+  // (if networked then { IPAddressAllow = addresses; } else { })

@@ -5,8 +5,14 @@
 # Returns the `http`-level snippet, the server-level snippet and the virtual host's
 # `locations` in the shape of the NixOS option services.nginx.virtualHosts.<name>.locations.
 {
-  # Where the backend listens (a unix socket only nginx can reach).
-  socket
+  # All in one: where the backend listens (a unix socket only nginx can reach).
+  socket ? null
+, # The edge: the API nodes (`address:port` on the private network), load-balanced, each
+  # taken out for `failTimeout` after `maxFails` failed attempts (nginx's passive health
+  # checks). Exactly one of `socket` and `apiServers`.
+  apiServers ? [ ]
+, maxFails ? 2
+, failTimeout ? "10s"
 , # The headers every response carries (lower-case name -> value): the same file the backend
   # embeds, so pages, files and API answers carry one identical set. The module replaces the
   # CSP with the server's `content_security_policy` when that is set.
@@ -15,8 +21,35 @@
   authRatePerMinute ? 20
 , authBurst ? 10
 }:
+assert (socket == null) != (apiServers == [ ])
+  || throw "nginx.nix: give `socket` (all in one) or `apiServers` (the edge), not both or neither";
 let
-  upstream = "http://unix:${socket}:";
+  upstreamName = "stellar_heads_api";
+  upstream = if socket != null then "http://unix:${socket}:" else "http://${upstreamName}";
+  # nginx's `server` takes host:port; a bare IPv6 address would be misread.
+  checkedServer = server:
+    if builtins.match "(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9.-]+):[0-9]+" server == null
+    then throw "nginx.nix: API server ${server} is not address:port (IPv6 in brackets)"
+    else server;
+  upstreamBlock = lines ([ "upstream ${upstreamName} {" ]
+    ++ map (server: "  server ${checkedServer server} max_fails=${toString maxFails} fail_timeout=${failTimeout};") apiServers
+    ++ [
+    # Connections to the nodes are reused (with HTTP/1.1 and no Connection header, below).
+    "  keepalive 32;"
+    "}"
+  ]);
+  # On the edge, a request a node could not take (refused or reset connection, timeout, 502,
+  # 504) goes to the next node. nginx never sends a non-idempotent request (POST) on once it
+  # reached a node; a connection refused reached nothing, so even a POST moves on. A 503 is
+  # the server's own back-pressure (every verifier busy, Retry-After): passed to the client.
+  edgeProxyConfig = lines [
+    "proxy_http_version 1.1;"
+    "proxy_set_header Connection \"\";"
+    "proxy_next_upstream error timeout http_502 http_504;"
+    "proxy_next_upstream_tries 3;"
+    "proxy_next_upstream_timeout 10s;"
+    "proxy_connect_timeout 2s;"
+  ];
   lines = builtins.concatStringsSep "\n";
   names = builtins.attrNames securityHeaders;
   # add_header takes the value in double quotes, with variables: refuse what would break it.
@@ -35,7 +68,9 @@ let
   # still the API's).
   proxied = extraConfig: {
     proxyPass = upstream;
-    extraConfig = lines [ hideBackendHeaders extraConfig ];
+    extraConfig = lines ([ hideBackendHeaders ]
+      ++ (if apiServers != [ ] then [ edgeProxyConfig ] else [ ])
+      ++ [ extraConfig ]);
   };
   # The rate-limit key of a client, as the backend keys it: an IPv4 client's address, an IPv6
   # client's /64 (one machine gets a whole /64: keying on the address would give it 2^64
@@ -67,6 +102,7 @@ in
   inherit clientKeyRules;
 
   httpConfig = ''
+    ${if apiServers != [ ] then upstreamBlock else ""}
     ${clientKeyMap "$remote_addr" "$stellar_heads_client"}
     limit_req_zone $stellar_heads_client zone=stellar_heads_auth:10m rate=${toString authRatePerMinute}r/m;
   '';

@@ -44,18 +44,23 @@ render() { python3 "$root/nixos/checks/render-unit.py" "$@"; }
 # The service with its socket (nixos/socket.nix) and its backup job, as the module renders them.
 # A string from a Nix expression.
 nix_string() { nix_eval --eval --strict --json -E "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin))'; }
-nix_eval --eval --strict --json -E "import $root/nixos/socket.nix { socket = \"/run/stellar-heads/api.sock\"; }" > "$work/socket.json"
-check_units() { # name, hardening.nix arguments, threshold (exposure x 10)
-  local name="$1" args="$2" threshold="$3" units="$work/units-$1"
+check_units() { # name, hardening.nix arguments, socket.nix arguments, socket group ("-": none), threshold (exposure x 10)
+  local name="$1" args="$2" socket_args="$3" group="$4" threshold="$5" units="$work/units-$1"
   mkdir -p "$units"
   nix_eval --eval --strict --json -E "import $root/nixos/hardening.nix $args" > "$work/$name.json"
+  nix_eval --eval --strict --json -E "import $root/nixos/socket.nix $socket_args" > "$work/$name-socket.json"
   render service "$work/$name.json" "$binary" > "$units/stellar-heads.service"
-  render socket "$work/socket.json" nginx > "$units/stellar-heads.socket"
+  render socket "$work/$name-socket.json" "$group" > "$units/stellar-heads.socket"
   verify_units "$name" "$units/stellar-heads.service" "$units/stellar-heads.socket"
   score_unit "$name" "$units/stellar-heads.service" "$threshold"
 }
-check_units local-database "{ }" "${LOCAL_THRESHOLD:-5}"
-check_units tcp-database '{ networked = true; databaseAddresses = [ "192.0.2.10" ]; }' 10
+unix_socket='{ listen = "/run/stellar-heads/api.sock"; }'
+check_units local-database "{ }" "$unix_socket" nginx "${LOCAL_THRESHOLD:-5}"
+check_units tcp-database '{ networked = true; addresses = [ "192.0.2.10" ]; }' "$unix_socket" nginx 10
+# An API node (role = "api"): on the private network, for the edge only, with its database
+# and Prometheus.
+check_units api-node '{ networked = true; addresses = [ "10.0.0.20" "10.0.0.10" ]; }' \
+  '{ listen = "10.0.0.11:8080"; allowFrom = [ "10.0.0.10" ]; }' - 10
 # The backup job runs in the local-database sandbox, writing only its directory.
 backup_dir="$(nix_string "(import $root/nixos/defaults.nix).backup.directory")"
 render backup "$work/local-database.json" /usr/bin/true "$backup_dir" > "$work/units-local-database/stellar-heads-backup.service"
@@ -78,6 +83,15 @@ if ! nginx -t -q -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" 2>"$work
   echo "check-deploy: nginx -t:"; cat "$work/nginx.err"; cat -n "$work/nginx/nginx.conf"; exit 1
 fi
 echo "check-deploy: nginx accepts the site's configuration"
+# The edge (role = "edge"): the same site, load-balancing API nodes.
+mkdir -p "$work/edge"
+cp "$work/nginx/cert.pem" "$work/nginx/key.pem" "$work/edge/"
+nix_eval --eval --strict --json -E "import $root/nixos/nginx.nix { apiServers = [ \"127.0.0.1:18081\" \"127.0.0.1:18082\" ]; }" > "$work/edge.json"
+python3 "$root/nixos/checks/render-nginx.py" "$work/edge.json" "$work/edge" "$work/nginx/root" 8444 > "$work/edge/nginx.conf"
+if ! nginx -t -q -c "$work/edge/nginx.conf" -e "$work/edge/error.log" 2>"$work/edge.err"; then
+  echo "check-deploy: nginx -t (edge):"; cat "$work/edge.err"; cat -n "$work/edge/nginx.conf"; exit 1
+fi
+echo "check-deploy: nginx accepts the edge's configuration"
 python3 "$root/nixos/checks/client-key-check.py" "$work/nginx.json" "$work/client-key" \
   || { echo "check-deploy: the rate-limit key rules are wrong"; exit 1; }
 
@@ -109,6 +123,27 @@ if [[ -n "${DATABASE_URL:-}" ]]; then
     || { echo "check-deploy: nginx did not start:"; cat "$live/error.log"; exit 1; }
   python3 "$root/nixos/checks/serve-check.py" "$root/backend/security-headers.json" https://127.0.0.1:8443 \
     || { echo "check-deploy: nginx error log:"; cat "$live/error.log"; exit 1; }
+
+  # The edge in front of two API nodes (TCP, trusting the edge), one of which stops under load.
+  chmod 755 "$work/edge"
+  node_pids=()
+  for port in 18081 18082; do
+    STELLAR_HEADS_LISTEN="127.0.0.1:$port" STELLAR_HEADS_TRUSTED_PROXIES='["127.0.0.1"]' \
+      STELLAR_HEADS_JWT_SECRET_FILE="$live/jwt-secret" STELLAR_HEADS_LOG_FILTER=warn \
+      "$binary" > "$work/edge/node-$port.log" 2>&1 &
+    node_pids+=($!)
+  done
+  trap 'nginx -q -c "$live/nginx.conf" -s stop 2>/dev/null; nginx -q -c "$work/edge/nginx.conf" -s stop 2>/dev/null; kill "$backend_pid" "${node_pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+  for port in 18081 18082; do
+    for _ in $(seq 600); do
+      STELLAR_HEADS_LISTEN="127.0.0.1:$port" "$binary" health-check --timeout-secs 1 >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+  done
+  nginx -q -c "$work/edge/nginx.conf" -e "$work/edge/error.log" \
+    || { echo "check-deploy: the edge's nginx did not start:"; cat "$work/edge/error.log"; exit 1; }
+  python3 "$root/nixos/checks/edge-check.py" https://127.0.0.1:8444 "${node_pids[0]}" \
+    || { echo "check-deploy: edge error log:"; cat "$work/edge/error.log"; cat "$work/edge"/node-*.log; exit 1; }
 else
   echo "check-deploy: SKIPPED serving with nginx and the backend: set DATABASE_URL to run it"
 fi

@@ -150,6 +150,7 @@ pub struct Config {
     pub metrics_listen: Option<ListenAddress>,
     /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. Requests over
     /// the unix socket always come from the local proxy.
+    #[serde(deserialize_with = "addresses_or_ranges")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub rate_limit: RateLimitConfig,
     /// Origins allowed to call the API from another site (CORS); none by default.
@@ -504,6 +505,24 @@ fn read_url(
     }
 }
 
+/// `10.0.0.10` (one address) or `10.0.0.0/24` (a range), as operators write them.
+fn addresses_or_ranges<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    Vec::<String>::deserialize(deserializer)?
+        .iter()
+        .map(|text| {
+            text.parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "{text:?} is neither an IP address nor a CIDR range"
+                    ))
+                })
+        })
+        .collect()
+}
+
 /// The longest session a token may open.
 pub const MAX_JWT_TTL_SECS: u64 = 90 * 24 * 60 * 60;
 
@@ -576,18 +595,26 @@ mod tests {
         let file = dir.path().join("config.toml");
         std::fs::write(
             &file,
-            "listen = \"unix:/run/x.sock\"\njwt_ttl_secs = 60\ntrusted_proxies = [\"10.0.0.0/8\", \"::1/128\"]\n\
+            "listen = \"unix:/run/x.sock\"\njwt_ttl_secs = 60\ntrusted_proxies = [\"10.0.0.0/8\", \"::1/128\", \"192.0.2.7\"]\n\
              [rate_limit]\nauth_burst = 3\n",
         )
         .unwrap();
         let config = Config::load(Some(&file)).unwrap();
         assert_eq!(config.listen, ListenAddress::Unix("/run/x.sock".into()));
         assert_eq!(config.jwt_ttl_secs, 60);
-        assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(
+            config.trusted_proxies,
+            ["10.0.0.0/8", "::1/128", "192.0.2.7/32"].map(|net| net.parse().unwrap())
+        );
         assert_eq!(config.rate_limit.auth_burst, 3);
         assert_eq!(
             config.rate_limit.auth_per_minute,
             RateLimitConfig::default().auth_per_minute
+        );
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/33\"]\n").unwrap();
+        assert!(
+            format!("{:#}", Config::load(Some(&file)).unwrap_err())
+                .contains("neither an IP address nor a CIDR range")
         );
         std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap();
         assert!(format!("{:#}", Config::load(Some(&file)).unwrap_err()).contains("lisen"));

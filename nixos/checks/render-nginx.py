@@ -4,7 +4,7 @@ self-contained nginx.conf the way NixOS renders services.nginx.virtualHosts: eac
 tryFiles, proxyPass and extraConfig, a TLS server with the virtual host's snippet, and the
 http-level snippet. `nginx -t -c` then checks every directive we wrote.
 
-Usage: render-nginx.py NGINX_JSON WORK_DIR WEB_ROOT > nginx.conf
+Usage: render-nginx.py NGINX_JSON WORK_DIR WEB_ROOT [PORT] > nginx.conf
 WORK_DIR must hold cert.pem and key.pem; logs, pid and temp files go there too."""
 import json
 import sys
@@ -29,6 +29,7 @@ def location(path, settings):
 def main():
     site = json.load(open(sys.argv[1]))
     work, web_root = sys.argv[2], sys.argv[3]
+    port = sys.argv[4] if len(sys.argv) > 4 else "8443"
     modules = "/usr/lib/nginx/modules"
     out = [
         f"load_module {modules}/ngx_http_brotli_static_module.so;",
@@ -47,7 +48,7 @@ def main():
     out += ["  " + line for line in site["httpConfig"].splitlines() if line.strip()]
     out += [
         "  server {",
-        "    listen 127.0.0.1:8443 ssl;",
+        f"    listen 127.0.0.1:{port} ssl;",
         "    server_name heads.example;",
         f"    ssl_certificate {work}/cert.pem;",
         f"    ssl_certificate_key {work}/key.pem;",

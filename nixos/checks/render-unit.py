@@ -4,7 +4,7 @@ becomes one line per element, booleans become true/false), from the plain-data f
 evaluated to JSON:
 
   render-unit.py service HARDENING_JSON EXEC_START > stellar-heads.service
-  render-unit.py socket SOCKET_JSON GROUP > stellar-heads.socket
+  render-unit.py socket SOCKET_JSON GROUP > stellar-heads.socket   (GROUP "-": none, a TCP socket)
   render-unit.py backup HARDENING_JSON EXEC_START BACKUP_DIR > stellar-heads-backup.service"""
 import json
 import sys
@@ -58,7 +58,7 @@ def socket(unit, group):
         "[Socket]",
         *(f"ListenStream={path}" for path in unit["listenStreams"]),
         *settings(unit["socketConfig"]),
-        f"SocketGroup={group}",
+        *([f"SocketGroup={group}"] if group != "-" else []),
         "",
         "[Install]",
         "WantedBy=sockets.target",

@@ -18,6 +18,10 @@ let
     stellar-heads-backend = fakePackage "stellar-heads-backend";
     stellar-heads-web = fakePackage "stellar-heads-web";
     coreutils = fakePackage "coreutils";
+    gnugrep = fakePackage "gnugrep";
+    openssl = fakePackage "openssl";
+    rclone = fakePackage "rclone";
+    linkFarm = name: _entries: fakePackage name;
     nginxModules.brotli = fakePackage "nginx-brotli";
     formats.toml = _: {
       type = lib.types.attrsOf lib.types.anything;
@@ -40,7 +44,31 @@ let
       };
       users = freeform;
       systemd = freeform;
-      networking = freeform;
+      networking = lib.mkOption {
+        type = lib.types.submodule {
+          freeformType = lib.types.attrsOf lib.types.anything;
+          # Port lists from several definitions are concatenated, as in NixOS.
+          options.firewall.interfaces = lib.mkOption {
+            type = lib.types.attrsOf (lib.types.submodule {
+              options.allowedTCPPorts = lib.mkOption {
+                type = lib.types.listOf lib.types.port;
+                default = [ ];
+              };
+            });
+            default = { };
+          };
+        };
+        default = { };
+      };
+      services.prometheus = lib.mkOption {
+        type = lib.types.submodule {
+          freeformType = lib.types.attrsOf lib.types.anything;
+          options.listenAddress = lib.mkOption { default = "0.0.0.0"; };
+          options.port = lib.mkOption { default = 9090; };
+        };
+        default = { };
+      };
+      services.grafana = freeform;
       services.postgresql = lib.mkOption {
         type = lib.types.submodule {
           freeformType = lib.types.attrsOf lib.types.anything;
@@ -92,7 +120,259 @@ let
   };
   externalService = external.systemd.services.stellar-heads;
 
+  # The three roles of the README's "Scaling out", addressed as in nixos/tests/scale-out.nix.
+  edge = evaluate {
+    services.stellar-heads = {
+      role = "edge";
+      edge.apiServers = [ "10.0.0.11:8080" "10.0.0.12:8080" ];
+      openFirewall = true;
+      metrics = {
+        enable = true;
+        listenAddress = "10.0.0.10";
+        allowFrom = [ "10.0.0.10" ];
+      };
+      monitoring = {
+        enable = true;
+        apiTargets = [ "10.0.0.11:9464" "10.0.0.12:9464" ];
+        nodeTargets = [ "10.0.0.10:9100" "10.0.0.11:9100" "10.0.0.12:9100" ];
+        grafana.secretKeyFile = "/run/keys/grafana";
+      };
+    };
+  };
+  apiNode = evaluate {
+    services.stellar-heads = {
+      role = "api";
+      api = {
+        listenAddress = "10.0.0.11";
+        trustedProxies = [ "10.0.0.10" ];
+        firewallInterface = "eth1";
+      };
+      openFirewall = true;
+      database = {
+        urlFile = "/run/keys/db-url";
+        replicaUrlFile = "/run/keys/db-replica-url";
+        addresses = [ "10.0.0.20" "10.0.0.21" ];
+        caFile = "/etc/ssl/db-ca.pem";
+        maxConnections = 8;
+        readConnections = 2;
+      };
+      metrics = {
+        enable = true;
+        listenAddress = "10.0.0.11";
+        allowFrom = [ "10.0.0.10" ];
+      };
+    };
+  };
+  apiService = apiNode.systemd.services.stellar-heads;
+  monitoredLocal = evaluate {
+    services.stellar-heads.monitoring = {
+      enable = true;
+      grafana.secretKeyFile = "/run/keys/grafana";
+    };
+  };
+  offHost = evaluate {
+    services.stellar-heads.backup.offHost = {
+      remote = "offsite:stellar-heads";
+      rcloneConfigFile = "/run/keys/rclone.conf";
+      keep = 30;
+    };
+  };
+
   tests = {
+    testThreeRolesPassEveryAssertion = {
+      expr = map failed [ edge apiNode monitoredLocal offHost ];
+      expected = [ [ ] [ ] [ ] [ ] ];
+    };
+    testTheEdgeServesTheSiteAndBalancesTheApiNodes = {
+      expr = {
+        server = edge.systemd.services ? stellar-heads;
+        socket = edge.systemd.sockets ? stellar-heads;
+        database = edge.services.postgresql ? enable;
+        backup = edge.systemd.services ? stellar-heads-backup;
+        nginx = edge.services.nginx.enable;
+        upstream = lib.hasInfix ''
+          upstream stellar_heads_api {
+            server 10.0.0.11:8080 max_fails=2 fail_timeout=10s;
+            server 10.0.0.12:8080 max_fails=2 fail_timeout=10s;''
+          edge.services.nginx.appendHttpConfig;
+        api = edge.services.nginx.virtualHosts."heads.example".locations."^~ /api/".proxyPass;
+        retries = lib.hasInfix "proxy_next_upstream error timeout http_502 http_504;"
+          edge.services.nginx.virtualHosts."heads.example".locations."^~ /api/".extraConfig;
+        ports = edge.networking.firewall.allowedTCPPorts;
+      };
+      expected = {
+        server = false;
+        socket = false;
+        database = false;
+        backup = false;
+        nginx = true;
+        upstream = true;
+        api = "http://stellar_heads_api";
+        retries = true;
+        ports = [ 80 443 ];
+      };
+    };
+    testAnApiNodeListensOnThePrivateNetworkForTheEdgeOnly = {
+      expr = {
+        inherit (apiNode.systemd.sockets.stellar-heads) listenStreams;
+        inherit (apiNode.systemd.sockets.stellar-heads.socketConfig) IPAddressDeny FreeBind;
+        socketAllow = apiNode.systemd.sockets.stellar-heads.socketConfig.IPAddressAllow;
+        serviceAllow = apiService.serviceConfig.IPAddressAllow;
+        socketGroup = apiNode.systemd.sockets.stellar-heads.socketConfig ? SocketGroup;
+        inherit (apiService.serviceConfig) PrivateNetwork;
+        nginx = apiNode.services.nginx ? enable;
+        database = apiNode.services.postgresql ? enable;
+        backup = apiNode.systemd.services ? stellar-heads-backup;
+        firewall = lib.sort lib.lessThan apiNode.networking.firewall.interfaces.eth1.allowedTCPPorts;
+        openEverywhere = apiNode.networking.firewall ? allowedTCPPorts;
+      };
+      expected = {
+        listenStreams = [ "10.0.0.11:8080" ];
+        socketAllow = [ "10.0.0.10" ];
+        IPAddressDeny = "any";
+        FreeBind = true;
+        socketGroup = false;
+        PrivateNetwork = false;
+        nginx = false;
+        database = false;
+        backup = false;
+        firewall = [ 8080 9100 9464 ];
+        openEverywhere = false;
+        # The service: the databases, the edge (as systemd advises, repeated from the
+        # socket), Prometheus.
+        serviceAllow = [ "10.0.0.20" "10.0.0.21" "10.0.0.10" ];
+      };
+    };
+    testAnApiNodeUsesTheExternalDatabaseWithTlsAReplicaAndItsShareOfConnections = {
+      expr = {
+        settings = builtins.fromJSON apiService.environment.STELLAR_HEADS_CONFIG;
+        inherit (apiService.environment)
+          STELLAR_HEADS_DATABASE_URL_FILE
+          STELLAR_HEADS_DATABASE_REPLICA_URL_FILE
+          STELLAR_HEADS_DATABASE_CA_FILE
+          ;
+        inherit (apiService.serviceConfig) LoadCredential;
+        online = lib.elem "network-online.target" apiService.wants;
+      };
+      expected = {
+        settings = {
+          log_format = "json";
+          database_max_connections = 8;
+          database_read_connections = 2;
+          database_ssl_mode = "verify-full";
+          trusted_proxies = [ "10.0.0.10" ];
+          metrics_listen = "10.0.0.11:9464";
+        };
+        STELLAR_HEADS_DATABASE_URL_FILE = "%d/database-url";
+        STELLAR_HEADS_DATABASE_REPLICA_URL_FILE = "%d/database-replica-url";
+        STELLAR_HEADS_DATABASE_CA_FILE = "%d/database-ca";
+        LoadCredential = [
+          "jwt-secret:/run/keys/jwt"
+          "database-url:/run/keys/db-url"
+          "database-replica-url:/run/keys/db-replica-url"
+          "database-ca:/etc/ssl/db-ca.pem"
+        ];
+        online = true;
+      };
+    };
+    testAllInOneIsUnchangedByTheRoles = {
+      expr = {
+        inherit (local.systemd.sockets.stellar-heads) listenStreams;
+        inherit (local.systemd.sockets.stellar-heads.socketConfig) SocketGroup SocketMode;
+        upstream = lib.hasInfix "upstream" local.services.nginx.appendHttpConfig;
+        api = local.services.nginx.virtualHosts."heads.example".locations."^~ /api/".proxyPass;
+        sslMode = builtins.fromJSON service.environment.STELLAR_HEADS_CONFIG ? database_ssl_mode;
+        metrics = local.services.prometheus ? exporters;
+      };
+      expected = {
+        listenStreams = [ "/run/stellar-heads/api.sock" ];
+        SocketGroup = "nginx";
+        SocketMode = "0660";
+        upstream = false;
+        api = "http://unix:/run/stellar-heads/api.sock:";
+        sslMode = false;
+        metrics = false;
+      };
+    };
+    testMonitoringScrapesEveryNodeWithTheRulesAndTheDashboard = {
+      expr = {
+        scrape = map (job: { inherit (job) job_name; targets = (lib.head job.static_configs).targets; })
+          edge.services.prometheus.scrapeConfigs;
+        rules = map toString edge.services.prometheus.ruleFiles;
+        inherit (edge.services.prometheus) listenAddress;
+        datasource = lib.head edge.services.grafana.provision.datasources.settings.datasources;
+        secret = edge.services.grafana.settings.security.secret_key;
+        certificate = edge.systemd.services.stellar-heads-cert-expiry.serviceConfig.ExecStart;
+        exporter = {
+          inherit (edge.services.prometheus.exporters.node) listenAddress port extraFlags;
+        };
+      };
+      expected = {
+        scrape = [
+          { job_name = "stellar-heads"; targets = [ "10.0.0.11:9464" "10.0.0.12:9464" ]; }
+          { job_name = "stellar-heads-node"; targets = [ "10.0.0.10:9100" "10.0.0.11:9100" "10.0.0.12:9100" ]; }
+        ];
+        rules = [ (toString ../monitoring/alerts.yml) ];
+        listenAddress = "127.0.0.1";
+        datasource = {
+          name = "Prometheus";
+          type = "prometheus";
+          uid = "stellar-heads-prometheus";
+          url = "http://127.0.0.1:9090";
+          isDefault = true;
+        };
+        secret = "$__file{/run/keys/grafana}";
+        certificate = "/nix/store/00000000000000000000000000000000-stellar-heads-cert-expiry/bin/stellar-heads-cert-expiry heads.example=/var/lib/acme/heads.example/cert.pem";
+        exporter = {
+          listenAddress = "10.0.0.10";
+          port = 9100;
+          extraFlags = [ "--collector.textfile.directory=/var/lib/stellar-heads-metrics" ];
+        };
+      };
+    };
+    testAllInOneMonitoringReadsItsOwnMetricsOverLoopbackOnly = {
+      expr = {
+        targets = (lib.head monitoredLocal.services.prometheus.scrapeConfigs).static_configs;
+        listen = (builtins.fromJSON monitoredLocal.systemd.services.stellar-heads.environment.STELLAR_HEADS_CONFIG).metrics_listen;
+        inherit (monitoredLocal.systemd.services.stellar-heads.serviceConfig) PrivateNetwork IPAddressAllow;
+        backupMetrics = monitoredLocal.systemd.services.stellar-heads-backup.environment.METRICS_FILE;
+        backupGroups = monitoredLocal.systemd.services.stellar-heads-backup.serviceConfig.SupplementaryGroups;
+      };
+      expected = {
+        targets = [{ targets = [ "127.0.0.1:9464" ]; }];
+        listen = "127.0.0.1:9464";
+        PrivateNetwork = false;
+        IPAddressAllow = [ "localhost" ];
+        backupMetrics = "/var/lib/stellar-heads-metrics/stellar-heads-backup.prom";
+        backupGroups = [ "stellar-heads-metrics" ];
+      };
+    };
+    testOffHostBackupsGetTheRemoteItsCredentialAndTheNetwork = {
+      expr = {
+        inherit (offHost.systemd.services.stellar-heads-backup.environment) OFFSITE_REMOTE OFFSITE_KEEP RCLONE_CONFIG KEEP;
+        inherit (offHost.systemd.services.stellar-heads-backup.serviceConfig) LoadCredential PrivateNetwork IPAddressAllow;
+      };
+      expected = {
+        OFFSITE_REMOTE = "offsite:stellar-heads";
+        OFFSITE_KEEP = "30";
+        RCLONE_CONFIG = "%d/rclone.conf";
+        KEEP = "7";
+        LoadCredential = [ "rclone.conf:/run/keys/rclone.conf" ];
+        PrivateNetwork = false;
+        IPAddressAllow = [ "any" ];
+      };
+    };
+    testRoleMistakesAreNamed = {
+      expr = map (config: lib.length (failed (evaluate config))) [
+        { services.stellar-heads.role = "edge"; }
+        { services.stellar-heads.role = "api"; }
+        { services.stellar-heads.edge.apiServers = [ "10.0.0.11:8080" ]; }
+        { services.stellar-heads.database.maxConnections = 97; }
+        { services.stellar-heads.backup.offHost.remote = "offsite:x"; }
+        { services.stellar-heads.monitoring.enable = true; }
+      ];
+      expected = [ 1 2 1 1 1 1 ];
+    };
     testDefaultsPassEveryAssertion = {
       expr = failed local;
       expected = [ ];
@@ -161,6 +441,8 @@ let
       expected = {
         log_format = "json";
         rate_limit.per_minute = 30;
+        database_max_connections = 10;
+        database_read_connections = 4;
       };
     };
     testAnExternalDatabaseOpensExactlyItsAddresses = {
