@@ -105,8 +105,8 @@ let
       ../scripts
     ];
   };
-  # The test suite also runs the backup script for real, and compares the simulation with
-  # its golden final states.
+  # The test suite also runs the backup and certificate scripts for real, reads the alert
+  # rules and dashboard, and compares the simulation with its golden final states.
   testSrc = fs.toSource {
     inherit root;
     fileset = fs.unions [
@@ -114,6 +114,8 @@ let
       ../migrations
       ../backend/security-headers.json
       ../nixos/backup.sh
+      ../nixos/cert-expiry.sh
+      ../nixos/monitoring
       ../game/tests/golden
     ];
   };
@@ -491,6 +493,11 @@ in
       // withPostgres
       // {
         inherit cargoArtifacts;
+        # The backup's off-host copy (rclone), the certificate check (openssl).
+        nativeBuildInputs = withPostgres.nativeBuildInputs ++ [
+          pkgs.rclone
+          pkgs.openssl
+        ];
         src = testSrc;
         cargoNextestExtraArgs = "--workspace --no-fail-fast";
       }
@@ -518,8 +525,21 @@ in
       touch "$out"
     '';
 
+    # The alert rules, as Prometheus' own tool reads them (the module checks them again when
+    # it builds Prometheus' configuration).
+    alert-rules = pkgs.runCommand "stellar-heads-alert-rules" { nativeBuildInputs = [ pkgs.prometheus.cli ]; } ''
+      promtool check rules ${../nixos/monitoring/alerts.yml}
+      touch "$out"
+    '';
+
     vm-test = import ../nixos/tests/stellar-heads.nix {
       inherit pkgs;
+      module = selfModule;
+    };
+
+    # Several machines: an edge, two API nodes, PostgreSQL over TLS, a client.
+    vm-test-scale-out = import ../nixos/tests/scale-out.nix {
+      inherit pkgs genuineMatch;
       module = selfModule;
     };
   };

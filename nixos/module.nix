@@ -217,11 +217,14 @@ in
     };
 
     jwtSecretFile = mkOption {
-      type = types.externalPath;
+      type = types.nullOr types.externalPath;
+      default = null;
       example = "/run/keys/stellar-heads-jwt-secret";
       description = ''
-        A file with at least 32 random bytes that signs session tokens. Passed to the service
-        with `LoadCredential`; it must not be in the Nix store, which anyone can read.
+        A file with at least 32 random bytes that signs session tokens (required where the
+        server runs; every API node needs the same secret, or a token from one node is refused
+        by the next). Passed to the service with `LoadCredential`; it must not be in the Nix
+        store, which anyone can read.
       '';
     };
 
@@ -377,6 +380,10 @@ in
 
   config = mkIf cfg.enable {
     assertions = [
+      {
+        assertion = !isEdge -> cfg.jwtSecretFile != null;
+        message = "services.stellar-heads: set jwtSecretFile (a file with at least 32 random bytes, outside the Nix store; the same on every API node).";
+      }
       {
         assertion = isEdge -> cfg.edge.apiServers != [ ] && cfg.nginx.enable && !cfg.database.createLocally;
         message = "services.stellar-heads: role = \"edge\" needs edge.apiServers (the API nodes' address:port) and nginx.enable, and runs no database.";

@@ -31,8 +31,13 @@ let
   isEdge = cfg.role == "edge";
   hostPort = address: port:
     if lib.hasInfix ":" address then "[${address}]:${toString port}" else "${address}:${toString port}";
-  certificate = "/var/lib/acme/${cfg.domain}/cert.pem";
-  watchesCertificate = cfg.nginx.enable && (config.services.nginx.virtualHosts.${cfg.domain}.enableACME or false);
+  # The certificate nginx serves: ACME's, or one the operator gives the virtual host.
+  virtualHost = config.services.nginx.virtualHosts.${cfg.domain} or { };
+  certificate =
+    if virtualHost.enableACME or false
+    then "/var/lib/acme/${cfg.domain}/cert.pem"
+    else virtualHost.sslCertificate or null;
+  watchesCertificate = cfg.nginx.enable && certificate != null;
 
   certExpiry = pkgs.writeShellApplication {
     name = "stellar-heads-cert-expiry";
@@ -145,7 +150,7 @@ in
       # The served certificate's expiry, daily and at boot, in the server's sandbox.
       systemd.services.stellar-heads-cert-expiry = mkIf watchesCertificate {
         description = "Record when the Stellar Heads certificate expires";
-        after = [ "acme-${cfg.domain}.service" ];
+        after = optional (virtualHost.enableACME or false) "acme-${cfg.domain}.service";
         environment.METRICS_FILE = "${paths.textfileDirectory}/stellar-heads-certificate.prom";
         serviceConfig = import ./hardening.nix { } // {
           # The groups below must count for file access, unmapped.

@@ -82,9 +82,17 @@ listed = set(re.findall(r"^\s+\.\./([\w./-]+)$", nix, re.M))
 sources = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.rs"],
                          capture_output=True, text=True, check=True).stdout.split()
 macro = re.compile(r'(include_str|include_bytes|sqlx::migrate)!\(\s*"([^"]+)"')
+# Files tests read at run time, named from the workspace root: repo_file("nixos/...") or
+# CARGO_MANIFEST_DIR's join("../nixos/...").
+runtime = re.compile(r'(?:repo_file\(\s*"|join\(\s*"\.\./)([\w./-]+)"')
 missing, embedded = [], 0
 for source in sources:
-    for name, relative in macro.findall(open(source).read()):
+    text = open(source).read()
+    for relative in runtime.findall(text):
+        embedded += 1
+        if not any(relative == entry or relative.startswith(entry + "/") for entry in listed):
+            missing.append(f"{source}: {relative}")
+    for name, relative in macro.findall(text):
         # include_* resolve against the file's directory, migrate! against the crate's.
         base = source.split("/src/")[0] if name == "sqlx::migrate" else os.path.dirname(source)
         path = os.path.normpath(os.path.join(base, relative))
@@ -95,5 +103,5 @@ for source in sources:
             missing.append(f"{source}: {path}")
 if missing:
     sys.exit("check-nix: embedded files no source set of nix/outputs.nix includes:\n  " + "\n  ".join(missing))
-print(f"check-nix: the {embedded} files the Rust code embeds are in the flake's source sets")
+print(f"check-nix: the {embedded} files the Rust code embeds or its tests read are in the flake's source sets")
 PY

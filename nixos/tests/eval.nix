@@ -330,6 +330,17 @@ let
         };
       };
     };
+    testTheCertificateCheckFollowsAGivenCertificate = {
+      expr =
+        (evaluate {
+          services.stellar-heads.metrics.enable = true;
+          services.nginx.virtualHosts."heads.example" = {
+            enableACME = false;
+            sslCertificate = "/etc/ssl/heads.pem";
+          };
+        }).systemd.services.stellar-heads-cert-expiry.serviceConfig.ExecStart;
+      expected = "/nix/store/00000000000000000000000000000000-stellar-heads-cert-expiry/bin/stellar-heads-cert-expiry heads.example=/etc/ssl/heads.pem";
+    };
     testAllInOneMonitoringReadsItsOwnMetricsOverLoopbackOnly = {
       expr = {
         targets = (lib.head monitoredLocal.services.prometheus.scrapeConfigs).static_configs;
@@ -370,8 +381,17 @@ let
         { services.stellar-heads.database.maxConnections = 97; }
         { services.stellar-heads.backup.offHost.remote = "offsite:x"; }
         { services.stellar-heads.monitoring.enable = true; }
+        { services.stellar-heads.jwtSecretFile = lib.mkForce null; }
+        {
+          # The edge runs no server: it needs no token secret.
+          services.stellar-heads = {
+            role = "edge";
+            edge.apiServers = [ "10.0.0.11:8080" ];
+            jwtSecretFile = lib.mkForce null;
+          };
+        }
       ];
-      expected = [ 1 2 1 1 1 1 ];
+      expected = [ 1 2 1 1 1 1 1 0 ];
     };
     testDefaultsPassEveryAssertion = {
       expr = failed local;

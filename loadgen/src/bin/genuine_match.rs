@@ -1,5 +1,5 @@
 //! `stellar-heads-genuine-match`: prints, as JSON, a real match played headless (the player
-//! stands still against the easy computer) and its result submission, for clients that
+//! stands still against the normal computer) and its result submission, for clients that
 //! cannot play a match themselves (the browser tests' API calls).
 
 fn main() -> anyhow::Result<()> {
