@@ -31,13 +31,14 @@ let
   isEdge = cfg.role == "edge";
   hostPort = address: port:
     if lib.hasInfix ":" address then "[${address}]:${toString port}" else "${address}:${toString port}";
-  # The certificate nginx serves: ACME's, or one the operator gives the virtual host.
+  # The ACME certificate nginx serves for the domain (its own, or another host's with
+  # useACMEHost), if any.
   virtualHost = config.services.nginx.virtualHosts.${cfg.domain} or { };
-  certificate =
-    if virtualHost.enableACME or false
-    then "/var/lib/acme/${cfg.domain}/cert.pem"
-    else virtualHost.sslCertificate or null;
-  watchesCertificate = cfg.nginx.enable && certificate != null;
+  acmeName =
+    if (virtualHost.useACMEHost or null) != null then virtualHost.useACMEHost
+    else if virtualHost.enableACME or false then cfg.domain
+    else null;
+  watchesCertificate = cfg.nginx.enable && cfg.metrics.certificateFile != null;
 
   certExpiry = pkgs.writeShellApplication {
     name = "stellar-heads-cert-expiry";
@@ -81,6 +82,13 @@ in
         type = types.port;
         default = 9100;
         description = "node exporter's port.";
+      };
+      certificateFile = mkOption {
+        type = types.nullOr types.path;
+        default = if acmeName != null then "/var/lib/acme/${acmeName}/cert.pem" else null;
+        defaultText = literalExpression "the ACME certificate of `domain`'s virtual host, if it has one";
+        example = "/var/lib/certs/heads.example.org.pem";
+        description = "The certificate whose expiry is recorded daily for the alert (on hosts that serve the site).";
       };
       allowFrom = mkOption {
         type = types.listOf types.str;
@@ -150,7 +158,11 @@ in
       # The served certificate's expiry, daily and at boot, in the server's sandbox.
       systemd.services.stellar-heads-cert-expiry = mkIf watchesCertificate {
         description = "Record when the Stellar Heads certificate expires";
-        after = optional (virtualHost.enableACME or false) "acme-${cfg.domain}.service";
+        # (A renewed certificate is recorded at the next daily run; the alert leaves 20 days.)
+        after = optionals (acmeName != null) [
+          "acme-${acmeName}.service"
+          "acme-order-renew-${acmeName}.service"
+        ];
         environment.METRICS_FILE = "${paths.textfileDirectory}/stellar-heads-certificate.prom";
         serviceConfig = import ./hardening.nix { } // {
           # The groups below must count for file access, unmapped.
@@ -163,7 +175,7 @@ in
             paths.group
           ];
           ReadWritePaths = [ paths.textfileDirectory ];
-          ExecStart = "${lib.getExe certExpiry} ${cfg.domain}=${certificate}";
+          ExecStart = "${lib.getExe certExpiry} ${cfg.domain}=${cfg.metrics.certificateFile}";
         };
       };
       systemd.timers.stellar-heads-cert-expiry = mkIf watchesCertificate {

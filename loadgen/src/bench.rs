@@ -29,7 +29,7 @@ impl Measurement {
 pub enum Endpoint {
     Baseline,
     Leaderboard,
-    /// A verified match: the server re-plays a 0–5 match of about 1,100 ticks.
+    /// A verified match: the server re-plays a real match lost to the normal computer (2,450 ticks).
     SubmitResult,
 }
 

@@ -330,14 +330,14 @@ let
         };
       };
     };
-    testTheCertificateCheckFollowsAGivenCertificate = {
+    testTheCertificateCheckFollowsACertificateGivenInsteadOfAcme = {
       expr =
         (evaluate {
-          services.stellar-heads.metrics.enable = true;
-          services.nginx.virtualHosts."heads.example" = {
-            enableACME = false;
-            sslCertificate = "/etc/ssl/heads.pem";
+          services.stellar-heads.metrics = {
+            enable = true;
+            certificateFile = "/etc/ssl/heads.pem";
           };
+          services.nginx.virtualHosts."heads.example".enableACME = false;
         }).systemd.services.stellar-heads-cert-expiry.serviceConfig.ExecStart;
       expected = "/nix/store/00000000000000000000000000000000-stellar-heads-cert-expiry/bin/stellar-heads-cert-expiry heads.example=/etc/ssl/heads.pem";
     };

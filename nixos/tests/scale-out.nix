@@ -50,7 +50,11 @@ let
         };
         database = {
           urlFile = "/etc/stellar-heads/database-url";
-          addresses = [ (ip nodes "database") ];
+          # Both of its addresses: the test network's names resolve to IPv6 too.
+          addresses = [
+            (ip nodes "database")
+            nodes.database.networking.primaryIPv6Address
+          ];
           caFile = "${certs}/ca.pem";
           # Two nodes x (8 + 2) = 20 of the database's 40 (less 3 reserved).
           maxConnections = 8;
@@ -88,6 +92,7 @@ pkgs.testers.runNixOSTest {
           authentication = lib.mkForce ''
             local all all peer
             hostssl stellar-heads stellar-heads 192.168.1.0/24 scram-sha-256
+            hostssl stellar-heads stellar-heads 2001:db8:1::/64 scram-sha-256
           '';
           ensureDatabases = [ "stellar-heads" ];
           ensureUsers = [
@@ -125,6 +130,7 @@ pkgs.testers.runNixOSTest {
           metrics = {
             enable = true;
             listenAddress = config.networking.primaryIPAddress;
+            certificateFile = "${certs}/${domain}.pem";
           };
           monitoring = {
             enable = true;
@@ -161,6 +167,7 @@ pkgs.testers.runNixOSTest {
   };
 
   testScript =
+    { nodes, ... }:
     ''
       import json
       import shlex
@@ -184,17 +191,17 @@ pkgs.testers.runNixOSTest {
               "where ssl and application_name = 'stellar-heads'\") -ge 2"
           )
           # Over the private network: with TLS the password is accepted; without, refused.
-          login = "PGPASSWORD=${dbPassword} psql -tAc 'select 1' 'postgres://stellar-heads@database/stellar-heads?sslmode="
+          login = "PGPASSWORD=${dbPassword} psql -tAc 'select 1' 'postgres://stellar-heads@${ip nodes "database"}/stellar-heads?sslmode="
           database.succeed(login + "require'")
           database.fail(login + "disable'")
 
       with subtest("only the edge reaches the API nodes; only Prometheus their metrics"):
           client.wait_until_succeeds("curl --fail --silent https://${domain}/health/ready")
-          for node in ["api1", "api2"]:
-              client.fail(f"curl --fail --silent --max-time 3 http://{node}:8080/health/live")
-              client.fail(f"curl --fail --silent --max-time 3 http://{node}:9464/metrics")
-              edge.succeed(f"curl --fail --silent http://{node}:8080/health/live")
-              edge.succeed(f"curl --fail --silent http://{node}:9464/metrics | grep -q '^stellar_heads_database_up 1'")
+          for name in ["api1", "api2"]:
+              client.fail(f"curl --fail --silent --max-time 3 http://{name}:8080/health/live")
+              client.fail(f"curl --fail --silent --max-time 3 http://{name}:9464/metrics")
+              edge.succeed(f"curl --fail --silent http://{name}:8080/health/live")
+              edge.succeed(f"curl --fail --silent http://{name}:9464/metrics | grep -q '^stellar_heads_database_up 1'")
           api1.succeed("systemd-analyze security --threshold=10 stellar-heads.service")
 
       with subtest("a player signs up and starts a ranked match through the edge"):
