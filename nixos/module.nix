@@ -42,9 +42,7 @@ let
   backupUser = "${name}-backup";
   localDatabaseUrl = "postgres://${name}@localhost/${name}?host=/run/postgresql";
   monitoring = import ./monitoring-paths.nix;
-  # host:port, with an IPv6 address in brackets.
-  hostPort = address: port:
-    if lib.hasInfix ":" address then "[${address}]:${toString port}" else "${address}:${toString port}";
+  hostPort = import ./host-port.nix;
   # Where the server listens: the unix socket nginx proxies to, or the private address the
   # edge proxies to.
   listen = if isApi then hostPort cfg.api.listenAddress cfg.api.port else socket;

@@ -29,8 +29,7 @@ let
   cfg = config.services.stellar-heads;
   paths = import ./monitoring-paths.nix;
   isEdge = cfg.role == "edge";
-  hostPort = address: port:
-    if lib.hasInfix ":" address then "[${address}]:${toString port}" else "${address}:${toString port}";
+  hostPort = import ./host-port.nix;
   # The ACME certificate nginx serves for the domain (its own, or another host's with
   # useACMEHost), if any.
   virtualHost = config.services.nginx.virtualHosts.${cfg.domain} or { };

@@ -156,12 +156,7 @@ pkgs.testers.runNixOSTest {
           pkgs.curl
           pkgs.jq
           genuineMatch
-          (pkgs.writers.writePython3Bin "test-wallet"
-            {
-              libraries = [ pkgs.python3Packages.cryptography ];
-              flakeIgnore = [ "E501" ];
-            }
-            (builtins.readFile ./test-wallet.py))
+          (import ./test-wallet.nix pkgs)
         ];
       };
   };

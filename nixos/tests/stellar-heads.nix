@@ -125,13 +125,7 @@ pkgs.testers.runNixOSTest {
         environment.systemPackages = [
           pkgs.curl
           pkgs.jq
-          # Signs the server's challenge with a test key, as a player's wallet does.
-          (pkgs.writers.writePython3Bin "test-wallet"
-            {
-              libraries = [ pkgs.python3Packages.cryptography ];
-              flakeIgnore = [ "E501" ];
-            }
-            (builtins.readFile ./test-wallet.py))
+          (import ./test-wallet.nix pkgs)
         ];
       };
   };
