@@ -9,18 +9,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::TestApp;
+use common::{TestApp, pg_env};
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../nixos/backup.sh")
-}
-
-/// libpq settings for the test database's cluster, from its URL.
-fn pg_env(url: &str) -> (String, String) {
-    let (base, query) = url.split_once('?').unwrap();
-    let database = base.rsplit('/').next().unwrap().to_owned();
-    let host = query.strip_prefix("host=").unwrap().to_owned();
-    (database, host)
 }
 
 /// The role the module's backup job runs as: no superuser, only what a verified dump needs

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{TestApp, idle_match};
+use common::{TestApp, idle_match, pg_env};
 use http_body_util::BodyExt;
 use protocol::Difficulty;
 use regex::Regex;
@@ -156,9 +156,7 @@ async fn server_metrics() -> String {
 
 /// The backup job's textfile after a real backup with an off-host copy.
 fn backup_metrics(database_url: &str) -> String {
-    let (base, query) = database_url.split_once('?').unwrap();
-    let database = base.rsplit('/').next().unwrap();
-    let host = query.strip_prefix("host=").unwrap();
+    let (database, host) = pg_env(database_url);
     let dir = tempfile::tempdir().unwrap();
     let metrics_file = dir.path().join("backup.prom");
     let output = Command::new("bash")

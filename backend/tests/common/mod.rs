@@ -348,3 +348,12 @@ pub fn result_body((record, result): &(MatchRecord, ReplayResult)) -> Value {
 }
 
 pub const FULL_TIME: u32 = protocol::rules::MATCH_TICKS;
+
+/// libpq settings (database name, socket directory) for a test database, from its URL, for
+/// the scripts that reach it as the module's jobs do (`PGHOST`).
+pub fn pg_env(url: &str) -> (String, String) {
+    let (base, query) = url.split_once('?').unwrap();
+    let database = base.rsplit('/').next().unwrap().to_owned();
+    let host = query.strip_prefix("host=").unwrap().to_owned();
+    (database, host)
+}
