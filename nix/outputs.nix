@@ -296,7 +296,8 @@ let
     };
   };
 
-  # The browser tests' helper: a genuine match record for the tests that store matches.
+  # The browser tests' and the VM tests' helper: a genuine match record, played with a started
+  # match's seed (`--seed`), for the tests that store matches.
   genuineMatch = craneLib.buildPackage (
     nativeArgs
     // {
@@ -356,7 +357,7 @@ let
       ln -s ${browserTestModules}/node_modules tests/node_modules
       cd tests
       STELLAR_HEADS_URL=http://127.0.0.1:3000 ARTIFACT_DIR="$out/screenshots" \
-        STELLAR_HEADS_GENUINE_MATCH="$(${genuineMatch}/bin/stellar-heads-genuine-match)" \
+        STELLAR_HEADS_GENUINE_MATCH=${lib.getExe' genuineMatch "stellar-heads-genuine-match"} \
         node --test --test-concurrency=1 --test-reporter=spec
     '';
 
@@ -533,7 +534,7 @@ in
     '';
 
     vm-test = import ../nixos/tests/stellar-heads.nix {
-      inherit pkgs;
+      inherit pkgs genuineMatch;
       module = selfModule;
     };
 

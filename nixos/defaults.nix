@@ -6,4 +6,12 @@
     keep = 7;
     directory = "/var/backup/stellar-heads";
   };
+  # nginx's passive health check of the API nodes on the edge (nginx.nix's arguments, the
+  # module's edge.maxFails and edge.failTimeout).
+  edge = {
+    maxFails = 2;
+    failTimeout = "10s";
+    # The nginx times failTimeout may be (it is pasted into nginx's configuration).
+    failTimeoutPattern = "[0-9]+(ms|s|m|h)?";
+  };
 }

@@ -26,6 +26,11 @@
   # File system: read-only everywhere (the socket is systemd's; the unit has no runtime
   # directory, whose removal on stop would take the socket with it).
   ProtectSystem = "strict";
+  # "strict" leaves /run writable (and /run/lock is anyone's), and PrivateDevices keeps the
+  # host's /dev/shm: the service only connects to sockets in /run (PostgreSQL's, systemd's
+  # notify socket), which a read-only mount allows, and uses no shared memory. (The
+  # container scenario's probe found both.)
+  ReadOnlyPaths = [ "/run" "/dev/shm" ];
   ProtectHome = true;
   PrivateTmp = true;
   PrivateMounts = true;

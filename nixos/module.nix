@@ -77,7 +77,7 @@ let
         "content-security-policy" = cfg.settings.content_security_policy;
       };
     }
-    // (if isEdge then { apiServers = cfg.edge.apiServers; } else { inherit socket; })
+    // (if isEdge then { inherit (cfg.edge) apiServers maxFails failTimeout; } else { inherit socket; })
   );
 
   backupScript = pkgs.writeShellApplication {
@@ -126,13 +126,15 @@ in
       };
       maxFails = mkOption {
         type = types.ints.positive;
-        default = 2;
+        default = defaults.edge.maxFails;
         description = "Failed attempts after which nginx leaves a node out for `failTimeout`.";
       };
       failTimeout = mkOption {
-        type = types.str;
-        default = "10s";
-        description = "How long a failing node is left out (nginx time, e.g. `10s`).";
+        # Written into nginx's configuration as it is: a number and a unit, nothing else.
+        type = types.strMatching defaults.edge.failTimeoutPattern;
+        default = defaults.edge.failTimeout;
+        example = "30s";
+        description = "How long a failing node is left out: an nginx time (`500ms`, `10s`, `1m`, `1h`; a bare number is seconds).";
       };
     };
 
@@ -491,7 +493,11 @@ in
       description = "Stellar Heads game server";
       wantedBy = [ "multi-user.target" ];
       # An external database (or the edge) is reached over the network: wait until it is up.
-      after = [ "network-online.target" "${name}.socket" ] ++ optional cfg.database.createLocally "postgresql.target";
+      # (Ordered after network-online.target only where it is also wanted: systemd warns about
+      # ordering after it without pulling it in, and a local database needs no network.)
+      after = [ "${name}.socket" ]
+        ++ optional cfg.database.createLocally "postgresql.target"
+        ++ optional (!cfg.database.createLocally) "network-online.target";
       wants = optional (!cfg.database.createLocally) "network-online.target";
       requires = [ "${name}.socket" ] ++ optional cfg.database.createLocally "postgresql.target";
       environment = {

@@ -125,6 +125,17 @@ in
           example = "/run/keys/grafana-secret-key";
           description = "Grafana's secret key (it signs sessions and encrypts stored secrets), readable by the grafana user.";
         };
+        adminPasswordFile = mkOption {
+          type = types.nullOr types.externalPath;
+          default = null;
+          example = "/run/keys/grafana-admin-password";
+          description = ''
+            The password of Grafana's `admin` user (required: Grafana's own default is
+            `admin`), readable by the grafana user. Grafana sets it when it first creates its
+            database: to change it later, change it in Grafana too
+            (`grafana cli admin reset-admin-password`).
+          '';
+        };
       };
     };
   };
@@ -196,6 +207,10 @@ in
           assertion = cfg.monitoring.grafana.enable -> cfg.monitoring.grafana.secretKeyFile != null;
           message = "services.stellar-heads: monitoring.grafana.secretKeyFile is required (Grafana has no default secret key).";
         }
+        {
+          assertion = cfg.monitoring.grafana.enable -> cfg.monitoring.grafana.adminPasswordFile != null;
+          message = "services.stellar-heads: monitoring.grafana.adminPasswordFile is required (Grafana's default admin password is \"admin\").";
+        }
       ];
       services.prometheus = {
         enable = true;
@@ -221,7 +236,12 @@ in
         enable = true;
         settings = {
           server.http_addr = mkDefault "127.0.0.1";
-          security.secret_key = "$__file{${cfg.monitoring.grafana.secretKeyFile}}";
+          security = {
+            secret_key = "$__file{${cfg.monitoring.grafana.secretKeyFile}}";
+            # Grafana's file provider: the password is read at start, never in the Nix store.
+            admin_user = mkDefault "admin";
+            admin_password = "$__file{${cfg.monitoring.grafana.adminPasswordFile}}";
+          };
         };
         provision = {
           enable = true;

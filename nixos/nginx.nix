@@ -9,10 +9,11 @@
   socket ? null
 , # The edge: the API nodes (`address:port` on the private network), load-balanced, each
   # taken out for `failTimeout` after `maxFails` failed attempts (nginx's passive health
-  # checks). Exactly one of `socket` and `apiServers`.
+  # checks; the defaults are the module's, from ./defaults.nix). Exactly one of `socket` and
+  # `apiServers`.
   apiServers ? [ ]
-, maxFails ? 2
-, failTimeout ? "10s"
+, maxFails ? (import ./defaults.nix).edge.maxFails
+, failTimeout ? (import ./defaults.nix).edge.failTimeout
 , # The headers every response carries (lower-case name -> value): the same file the backend
   # embeds, so pages, files and API answers carry one identical set. The module replaces the
   # CSP with the server's `content_security_policy` when that is set.
@@ -24,6 +25,7 @@
 assert (socket == null) != (apiServers == [ ])
   || throw "nginx.nix: give `socket` (all in one) or `apiServers` (the edge), not both or neither";
 let
+  inherit ((import ./defaults.nix).edge) failTimeoutPattern;
   upstreamName = "stellar_heads_api";
   upstream = if socket != null then "http://unix:${socket}:" else "http://${upstreamName}";
   # nginx's `server` takes host:port; a bare IPv6 address would be misread.
@@ -31,8 +33,16 @@ let
     if builtins.match "(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9.-]+):[0-9]+" server == null
     then throw "nginx.nix: API server ${server} is not address:port (IPv6 in brackets)"
     else server;
+  # Both go into the `server` line as they are: refuse what would break out of it.
+  checkedMaxFails =
+    if builtins.isInt maxFails && maxFails > 0 then toString maxFails
+    else throw "nginx.nix: maxFails must be a positive integer";
+  checkedFailTimeout =
+    if builtins.isString failTimeout && builtins.match failTimeoutPattern failTimeout != null
+    then failTimeout
+    else throw "nginx.nix: failTimeout must be an nginx time such as 10s, 1m or 500ms";
   upstreamBlock = lines ([ "upstream ${upstreamName} {" ]
-    ++ map (server: "  server ${checkedServer server} max_fails=${toString maxFails} fail_timeout=${failTimeout};") apiServers
+    ++ map (server: "  server ${checkedServer server} max_fails=${checkedMaxFails} fail_timeout=${checkedFailTimeout};") apiServers
     ++ [
     # Connections to the nodes are reused (with HTTP/1.1 and no Connection header, below).
     "  keepalive 32;"

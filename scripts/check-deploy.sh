@@ -148,7 +148,11 @@ else
   echo "check-deploy: SKIPPED serving with nginx and the backend: set DATABASE_URL to run it"
 fi
 
-# Module logic, with nixpkgs' lib (not available offline: say so rather than pass silently).
+# Module logic, with nixpkgs' lib: NIXPKGS_LIB, or the copy in ../shared beside the clone (as
+# on CI's machines); without either, say so rather than pass silently.
+if [[ -z "${NIXPKGS_LIB:-}" && -d "$root/../shared/nixpkgs-lib/lib" ]]; then
+  NIXPKGS_LIB="$(cd "$root/../shared/nixpkgs-lib/lib" && pwd)"
+fi
 if [[ -n "${NIXPKGS_LIB:-}" ]]; then
   result="$(nix_eval --eval --strict --json "$root/nixos/tests/eval.nix" --arg lib "import $NIXPKGS_LIB")"
   echo "check-deploy: module evaluation tests: $result"

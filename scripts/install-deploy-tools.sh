@@ -3,6 +3,7 @@
 # package registries only: Nix 2.8 (Debian's nix-bin: parse, evaluate, flake metadata), nginx
 # with the brotli_static module (`nginx -t`), openssl, systemd-analyze, shellcheck, rclone (the
 # backup tests' off-host copy), promtool (Debian's prometheus: the alert rules), and the
+# container scenarios' systemd-nspawn, debootstrap, mypy and pyflakes, and the
 # flake's linters from crates.io (nixpkgs-fmt, deadnix, taplo) at the versions the checks expect.
 set -euo pipefail
 nixpkgs_fmt_version=1.3.0
@@ -21,6 +22,12 @@ command -v systemd-analyze >/dev/null || apt_packages+=(systemd)
 command -v shellcheck >/dev/null || apt_packages+=(shellcheck)
 command -v rclone >/dev/null || apt_packages+=(rclone)
 command -v promtool >/dev/null || apt_packages+=(prometheus)
+# The container scenarios (nixos/containers): systemd-nspawn, debootstrap for their root, mypy
+# for the test scripts.
+command -v systemd-nspawn >/dev/null || apt_packages+=(systemd-container)
+command -v debootstrap >/dev/null || apt_packages+=(debootstrap)
+command -v mypy >/dev/null || apt_packages+=(mypy)
+command -v pyflakes3 >/dev/null || apt_packages+=(pyflakes3)
 # (apt_install never starts a service: check-deploy.sh runs its own nginx, on its own port.)
 apt_install "${apt_packages[@]}"
 

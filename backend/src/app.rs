@@ -15,7 +15,7 @@ use protocol::ErrorCode;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::challenge::ChallengeKeys;
@@ -64,6 +64,8 @@ pub async fn state_from_config(config: &Config) -> anyhow::Result<AppState> {
         verifier: Verifier::new(
             config.verify_workers(),
             config.verify_queue,
+            // Half the request's time to wait for a worker: the rest is for the replay.
+            config.request_timeout() / 2,
             metrics.clone(),
         ),
         metrics,
@@ -100,11 +102,15 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
     );
     let security = SecurityHeaders::from_config(config)?;
     let timeout = config.request_timeout();
+    let max_body_bytes = config.max_body_bytes;
     // Layers run outermost last-added: request id, then security headers, metrics, logging,
     // CORS, rate limits, the timeout and panic catching, then the route.
     let app = app
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(middleware::from_fn(move |request, next| {
+            refuse_announced_oversize(max_body_bytes, request, next)
+        }))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a request handler panicked").into_response()
         }))
@@ -126,6 +132,13 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
                 .on_response(
                     DefaultOnResponse::new()
                         .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                )
+                // A 5xx of its own making (timeout, busy, database down) is a warning; an
+                // internal error logs itself at ERROR with its cause (`ApiError::internal`).
+                .on_failure(
+                    DefaultOnFailure::new()
+                        .level(Level::WARN)
                         .latency_unit(LatencyUnit::Millis),
                 ),
         )
@@ -153,6 +166,26 @@ async fn request_timeout(limit: Duration, request: Request, next: Next) -> Respo
         )
         .into_response(),
     }
+}
+
+/// A body announced (`Content-Length`) larger than the limit is refused at once, before
+/// anything reads it, and so before hyper answers an `Expect: 100-continue`: the body limit
+/// alone counts bytes as they arrive, which let a client that announced 50 MB and sent one
+/// byte hold its request open until the timeout (503), after inviting the upload.
+async fn refuse_announced_oversize(limit: usize, request: Request, next: Next) -> Response {
+    let announced = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!("the request body may be at most {limit} bytes"),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// One span per request, named by its request id (set by the outer request-id middleware),

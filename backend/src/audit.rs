@@ -1,12 +1,12 @@
 //! `stellar-heads-backend verify-matches`: re-plays every stored verified match with this
 //! build's simulation and lists the ones whose stored score it no longer reproduces (after
-//! an upgrade, or for an audit). Matches recorded by another simulation version cannot be
-//! re-played by this one; they are counted and listed as skipped.
+//! an upgrade, or for an audit), each with the version and seed it was played with. Matches
+//! of a version this build no longer plays are counted as skipped.
 
 use std::sync::Arc;
 
 use protocol::GameMode;
-use protocol::record::{MatchRecord, SIM_VERSION};
+use protocol::record::{MatchRecord, OLDEST_SIM_VERSION, SIM_VERSION};
 use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
@@ -25,6 +25,7 @@ struct StoredRecord {
     mode: String,
     difficulty: Option<String>,
     sim_version: i32,
+    seed: Option<i64>,
     record_inputs: String,
 }
 
@@ -40,6 +41,7 @@ impl StoredRecord {
         Some(MatchRecord {
             sim_version: u32::try_from(self.sim_version).ok()?,
             mode,
+            seed: u32::try_from(self.seed.unwrap_or(0)).ok()?,
             ticks: u32::try_from(self.duration_ticks).ok()?,
             inputs: self.record_inputs.clone(),
         })
@@ -59,13 +61,19 @@ pub struct AuditReport {
 /// Re-plays every verified match, `workers` at a time, in pages of `PAGE` rows.
 pub async fn verify_matches(db: &PgPool, workers: usize) -> anyhow::Result<AuditReport> {
     const PAGE: i64 = 500;
-    let verifier = Verifier::new(workers, usize::MAX >> 4, Arc::new(Metrics::new()));
+    // An audit waits for its workers as long as it takes.
+    let verifier = Verifier::new(
+        workers,
+        usize::MAX >> 4,
+        std::time::Duration::MAX,
+        Arc::new(Metrics::new()),
+    );
     let mut report = AuditReport::default();
     let mut after: Option<(OffsetDateTime, Uuid)> = None;
     loop {
         let rows: Vec<StoredRecord> = sqlx::query_as(
             "SELECT id, played_at, player_score, opponent_score, duration_ticks, mode, \
-                    difficulty, sim_version, record_inputs \
+                    difficulty, sim_version, seed, record_inputs \
              FROM matches \
              WHERE status = 'verified' \
                    AND ($1::timestamptz IS NULL OR (played_at, id) > ($1, $2)) \
@@ -82,7 +90,8 @@ pub async fn verify_matches(db: &PgPool, workers: usize) -> anyhow::Result<Audit
         after = Some((last.played_at, last.id));
         let mut replays = JoinSet::new();
         for row in rows {
-            if u32::try_from(row.sim_version).ok() != Some(SIM_VERSION) {
+            let version = u32::try_from(row.sim_version).unwrap_or(0);
+            if !(OLDEST_SIM_VERSION..=SIM_VERSION).contains(&version) {
                 report.skipped += 1;
                 continue;
             }

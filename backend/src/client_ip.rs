@@ -4,6 +4,10 @@
 //! trust: over the unix socket (only the local proxy can reach it) or from an address in
 //! `trusted_proxies`. Anyone else could write any address into the header, so for them the
 //! header is ignored and the connection's own address is used.
+//!
+//! Addresses are canonical: on a dual-stack listener (`[::]`) an IPv4 client or proxy
+//! arrives as an IPv4-mapped IPv6 address (`::ffff:127.0.0.2`); it is compared with
+//! `trusted_proxies` and keys rate limits as the IPv4 address it is.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -22,20 +26,18 @@ const FORWARDED_FOR: &str = "x-forwarded-for";
 /// The client's address, or `None` when it cannot be known (a local caller on the unix
 /// socket without a proxy header, or a request that did not come through the server loop).
 pub fn client_ip(parts: &Parts, trusted_proxies: &[IpNet]) -> Option<IpAddr> {
-    let peer = parts.extensions.get::<Peer>()?;
+    let peer = match parts.extensions.get::<Peer>()? {
+        Peer::Tcp(address) => Some(address.ip().to_canonical()),
+        Peer::Unix => None,
+    };
     let trusted = match peer {
-        Peer::Unix => true,
-        Peer::Tcp(address) => trusted_proxies
-            .iter()
-            .any(|net| net.contains(&address.ip())),
+        None => true,
+        Some(address) => trusted_proxies.iter().any(|net| net.contains(&address)),
     };
     if trusted && let Some(forwarded) = forwarded_client(parts) {
         return Some(forwarded);
     }
-    match peer {
-        Peer::Tcp(address) => Some(address.ip()),
-        Peer::Unix => None,
-    }
+    peer
 }
 
 /// The last address in `X-Forwarded-For`: the one our proxy appended (earlier entries were
@@ -48,7 +50,8 @@ fn forwarded_client(parts: &Parts) -> Option<IpAddr> {
         .next_back()?
         .to_str()
         .ok()?;
-    header.rsplit(',').next()?.trim().parse().ok()
+    let address: IpAddr = header.rsplit(',').next()?.trim().parse().ok()?;
+    Some(address.to_canonical())
 }
 
 #[cfg(test)]
@@ -93,6 +96,20 @@ mod tests {
             client_ip(&parts(Some(peer), None), &trusted),
             Some(ip("10.0.0.2"))
         );
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_the_ipv4_addresses_they_are() {
+        // A dual-stack listener sees the IPv4 proxy 127.0.0.2 as ::ffff:127.0.0.2.
+        let peer = Peer::Tcp("[::ffff:127.0.0.2]:5555".parse().unwrap());
+        let trusted = ["127.0.0.2/32".parse().unwrap()];
+        let request = parts(Some(peer), Some("198.51.100.7"));
+        assert_eq!(client_ip(&request, &trusted), Some(ip("198.51.100.7")));
+        // Untrusted: its own address, as IPv4.
+        assert_eq!(client_ip(&request, &[]), Some(ip("127.0.0.2")));
+        // A mapped address in the header is the IPv4 client too.
+        let request = parts(Some(peer), Some("::ffff:198.51.100.7"));
+        assert_eq!(client_ip(&request, &trusted), Some(ip("198.51.100.7")));
     }
 
     #[test]

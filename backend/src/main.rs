@@ -71,11 +71,12 @@ async fn main() -> anyhow::Result<()> {
                 println!("mismatch: match {match_id}: {problem}");
             }
             println!(
-                "verify-matches: {} re-played, {} mismatched, {} skipped (recorded by another \
-                 game version than {})",
+                "verify-matches: {} re-played, {} mismatched, {} skipped (recorded by a game \
+                 version this build does not play: it plays {} to {})",
                 report.replayed,
                 report.mismatched.len(),
                 report.skipped,
+                protocol::record::OLDEST_SIM_VERSION,
                 protocol::record::SIM_VERSION,
             );
             anyhow::ensure!(

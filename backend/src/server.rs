@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -105,6 +106,84 @@ impl Listener {
 trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> Connection for T {}
 
+/// A connection that must send its first byte within a deadline. hyper times a request's
+/// headers from their first byte, and telling HTTP/1 from HTTP/2 waits for the first bytes
+/// with no timeout at all: a connection that never sends one would hold its socket and task
+/// for ever. Reading fails with `TimedOut` once the deadline passes without a byte (or an
+/// end of stream), which ends the connection.
+struct FirstByteDeadline<C> {
+    inner: C,
+    /// Until the first read completes.
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<C> FirstByteDeadline<C> {
+    fn new(inner: C, limit: Duration) -> Self {
+        Self {
+            inner,
+            deadline: Some(Box::pin(tokio::time::sleep(limit))),
+        }
+    }
+}
+
+impl<C: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for FirstByteDeadline<C> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+        buffer: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_read(context, buffer);
+        if let Some(deadline) = &mut this.deadline {
+            if polled.is_ready() {
+                this.deadline = None;
+            } else if deadline.as_mut().poll(context).is_ready() {
+                return std::task::Poll::Ready(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the connection sent nothing within the header timeout",
+                )));
+            }
+        }
+        polled
+    }
+}
+
+impl<C: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for FirstByteDeadline<C> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(context, data)
+    }
+
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(context)
+    }
+
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(context)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+        buffers: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(context, buffers)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
 /// Binds a unix socket, replacing a stale socket file left by a crash but never a live one.
 pub fn bind_unix(path: &Path, mode: u32) -> anyhow::Result<UnixListener> {
     if let Ok(metadata) = std::fs::symlink_metadata(path) {
@@ -188,6 +267,7 @@ pub async fn serve(
                 request
             });
         let service = TowerToHyperService::new(service);
+        let connection = FirstByteDeadline::new(connection, options.header_read_timeout);
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(connection), service);
         let watched = graceful.watch(connection.into_owned());
         tokio::spawn(async move {

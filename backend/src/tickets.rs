@@ -16,6 +16,44 @@ use crate::metrics::Metrics;
 /// How often expired tickets are looked for.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 
+/// Re-plays a match may cost: the game's record re-plays to its score the first time, so a
+/// genuine client needs one (a retry while it runs, a second). After this many failed, the
+/// match is closed (a ranked one as a forfeit): a burst of forged results on one ticket costs
+/// a few re-plays and a loss, not every verifier.
+pub const MAX_REPLAYS: i32 = 3;
+
+/// Takes one of the ticket's re-plays; `false` when none is left (or no such open ticket).
+pub async fn take_replay(db: impl PgExecutor<'_>, match_id: Uuid) -> sqlx::Result<bool> {
+    let taken: Option<i32> = sqlx::query_scalar(
+        "UPDATE match_tickets SET replays = replays + 1 \
+         WHERE id = $1 AND replays < $2 RETURNING replays",
+    )
+    .bind(match_id)
+    .bind(MAX_REPLAYS)
+    .fetch_optional(db)
+    .await?;
+    Ok(taken.is_some())
+}
+
+/// Gives back a re-play that never ran (every verifier was busy).
+pub async fn return_replay(db: impl PgExecutor<'_>, match_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE match_tickets SET replays = replays - 1 WHERE id = $1 AND replays > 0")
+        .bind(match_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// After a failed re-play: closes the ticket if it has none left; returns the forfeited
+/// matches' ids (empty if it stays open).
+pub async fn close_if_spent(db: impl PgExecutor<'_>, match_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(&close_tickets_sql("id = $1 AND replays >= $2"))
+        .bind(match_id)
+        .bind(MAX_REPLAYS)
+        .fetch_all(db)
+        .await
+}
+
 /// Deletes the tickets chosen by `condition` (on `match_tickets`) and stores the ranked ones as forfeits; returns the forfeited matches' ids. The
 /// forfeit's length is the wall-clock time since the start, capped at a match's length.
 fn close_tickets_sql(condition: &str) -> String {

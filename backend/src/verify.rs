@@ -3,11 +3,13 @@
 //! runtime that answers everyone else.
 //!
 //! `workers` replays run at once (one per core by default); up to `queue` more wait for a
-//! worker. Past that a submission is refused at once with 503 `busy` and `Retry-After`, and
-//! the page retries: a burst of results costs latency, never memory without bound.
+//! worker, each for at most `max_wait` (half the request timeout): a result either runs
+//! within its request or is refused with 503 `busy` and `Retry-After`, never left to the
+//! request timeout's plain 503, and the page retries. Past the queue a submission is refused
+//! at once, the same way: a burst of results costs latency, never memory without bound.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use protocol::record::MatchRecord;
 use stellar_heads_game::replay::{ReplayError, ReplayResult, replay};
@@ -21,6 +23,8 @@ pub struct Verifier {
     admitted: Arc<Semaphore>,
     /// Replays running.
     running: Arc<Semaphore>,
+    /// The longest a replay waits for a worker.
+    max_wait: Duration,
     metrics: Arc<Metrics>,
 }
 
@@ -40,12 +44,13 @@ pub fn default_workers() -> usize {
 }
 
 impl Verifier {
-    pub fn new(workers: usize, queue: usize, metrics: Arc<Metrics>) -> Self {
+    pub fn new(workers: usize, queue: usize, max_wait: Duration, metrics: Arc<Metrics>) -> Self {
         let workers = workers.max(1);
         metrics.set_verify_queue_limit(queue);
         Self {
             admitted: Arc::new(Semaphore::new(workers + queue)),
             running: Arc::new(Semaphore::new(workers)),
+            max_wait,
             metrics,
         }
     }
@@ -59,12 +64,13 @@ impl Verifier {
             return Err(VerifyError::Busy);
         };
         let waiting = self.metrics.waiting_for_verifier();
-        let running = self
-            .running
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
+        let Ok(running) =
+            tokio::time::timeout(self.max_wait, self.running.clone().acquire_owned()).await
+        else {
+            self.metrics.replayed(ReplayOutcome::Busy);
+            return Err(VerifyError::Busy);
+        };
+        let running = running.expect("the semaphore is never closed");
         drop(waiting);
         let metrics = self.metrics.clone();
         let outcome = tokio::task::spawn_blocking(move || {

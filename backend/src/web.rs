@@ -5,6 +5,13 @@
 //! only a page navigation (a browser asking for HTML at a path without a file extension)
 //! falls back to `index.html`, so the single-page app can route it. The original served
 //! index.html for a missing `.js` file, which the browser then refused with a MIME error.
+//!
+//! Before the file system sees a path it is normalised: runs of `/` become one, so no
+//! redirect ServeDir makes (a directory without its trailing slash) can start with `//`,
+//! which a browser reads as another host (`//game` -> `//game/` was an open redirect). A
+//! name the file system would refuse (a segment longer than `NAME_MAX`, or a path longer
+//! than [`MAX_PATH`]) names no file: it is not found, never a 500. Methods other than GET
+//! and HEAD get the API's JSON 405.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +19,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
@@ -42,21 +49,46 @@ impl WebRoot {
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
+/// The longest file name Linux allows (`NAME_MAX`): a longer path segment names no file.
+const NAME_MAX: usize = 255;
+/// Longer paths name no file of the web root (`PATH_MAX` is 4,096; the built site's longest
+/// is under 100 bytes).
+const MAX_PATH: usize = 1024;
+
 /// The fallback handler of the whole app: everything that is not an API or health route.
 pub async fn serve(State(web): State<WebRoot>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let mut response = match web
-        .files
-        .clone()
-        .oneshot(Request::from_parts(parts.clone(), body))
-        .await
-    {
-        Ok(response) => response.map(Body::new),
-        Err(infallible) => match infallible {},
+    let (mut parts, body) = request.into_parts();
+    if parts.method != Method::GET && parts.method != Method::HEAD {
+        let mut response = crate::routes::method_not_allowed().await.into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    if let Some(uri) = normalised(&parts.uri) {
+        parts.uri = uri;
+    }
+    let mut response = if names_a_file(parts.uri.path()) {
+        match web
+            .files
+            .clone()
+            .oneshot(Request::from_parts(parts.clone(), body))
+            .await
+        {
+            Ok(response) => response.map(Body::new),
+            Err(infallible) => match infallible {},
+        }
+    } else {
+        StatusCode::NOT_FOUND.into_response()
     };
     if response.status() == StatusCode::NOT_FOUND {
         if !is_navigation(&parts) {
-            return ApiError::not_found(format!("no file at {}", parts.uri.path())).into_response();
+            let path = parts.uri.path();
+            return if path.len() > 200 {
+                ApiError::not_found("no file has a name this long").into_response()
+            } else {
+                ApiError::not_found(format!("no file at {path}")).into_response()
+            };
         }
         let index = ServeFile::new(web.root.join("index.html"));
         response = match index
@@ -76,6 +108,31 @@ pub async fn serve(State(web): State<WebRoot>, request: Request) -> Response {
         response.headers_mut().insert(header::CACHE_CONTROL, cache);
     }
     response
+}
+
+/// The URI with runs of `/` in its path made one, or `None` when it has none.
+fn normalised(uri: &Uri) -> Option<Uri> {
+    let path = uri.path();
+    if !path.contains("//") {
+        return None;
+    }
+    let mut collapsed = String::with_capacity(path.len());
+    for character in path.chars() {
+        if !(character == '/' && collapsed.ends_with('/')) {
+            collapsed.push(character);
+        }
+    }
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{collapsed}?{query}"),
+        None => collapsed,
+    };
+    // Only a valid path could be parsed; its collapsed form is valid too.
+    Uri::builder().path_and_query(path_and_query).build().ok()
+}
+
+/// Whether the file system could hold a file at `path` (else it refuses the name).
+fn names_a_file(path: &str) -> bool {
+    path.len() <= MAX_PATH && path.split('/').all(|segment| segment.len() <= NAME_MAX)
 }
 
 /// A browser loading a page, as opposed to a script, image or API call.
@@ -116,6 +173,17 @@ const HASH_MIN_DIGITS: usize = 12;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_normalised_before_the_file_system_sees_them() {
+        let uri = |text: &str| text.parse::<Uri>().unwrap();
+        assert_eq!(normalised(&uri("/game/")), None);
+        assert_eq!(normalised(&uri("//game")), Some(uri("/game")));
+        assert_eq!(normalised(&uri("///game//x?y=1")), Some(uri("/game/x?y=1")));
+        assert!(names_a_file("/game/index.html"));
+        assert!(!names_a_file(&format!("/{}.js", "a".repeat(300))));
+        assert!(!names_a_file(&"/a".repeat(3000)));
+    }
 
     #[test]
     fn hashed_names_are_recognised() {

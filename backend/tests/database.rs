@@ -8,7 +8,7 @@ mod common;
 use std::net::TcpListener;
 
 use axum::http::StatusCode;
-use common::{TestApp, idle_match};
+use common::TestApp;
 use pg_harness::{Cluster, ClusterOptions};
 use protocol::Difficulty;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
@@ -168,8 +168,7 @@ async fn the_replica_serves_the_leaderboard_and_stats_and_every_write_goes_to_th
     // shows where a request read or wrote.
     let replica = TestApp::spawn().await;
     let only_on_replica = replica.register("OnReplica").await;
-    let played = idle_match(Difficulty::Normal);
-    let response = replica.play(&only_on_replica, &played).await;
+    let response = replica.play(&only_on_replica, Difficulty::Normal).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
 
     let primary = TestApp::spawn_with(|config| {
@@ -189,7 +188,7 @@ async fn the_replica_serves_the_leaderboard_and_stats_and_every_write_goes_to_th
     assert_eq!(leaderboard_names().await, ["OnReplica"]);
 
     let player = primary.register("OnPrimary").await;
-    let response = primary.play(&player, &played).await;
+    let response = primary.play(&player, Difficulty::Normal).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
     let match_id = response.json()["match_id"].as_str().unwrap().to_owned();
 

@@ -19,7 +19,6 @@ fn hard() -> Value {
 async fn a_real_match_is_replayed_stored_with_the_servers_score_and_watchable() {
     let app = TestApp::spawn().await;
     let player = app.register("Replayed").await;
-    let played = idle_match(Difficulty::Hard);
     let response = app.start_match(&player, hard()).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
     let ticket = response.json();
@@ -27,6 +26,8 @@ async fn a_real_match_is_replayed_stored_with_the_servers_score_and_watchable() 
     assert_eq!(ticket["mode"], hard());
     assert_eq!(ticket["forfeited"], Value::Null);
     let match_id = ticket["match_id"].as_str().unwrap().to_owned();
+    let seed = u32::try_from(ticket["seed"].as_u64().unwrap()).unwrap();
+    let played = idle_match(Difficulty::Hard, seed);
     app.backdate(&match_id).await;
 
     let stored = app.submit(&player, &match_id, result_body(&played)).await;
@@ -46,6 +47,24 @@ async fn a_real_match_is_replayed_stored_with_the_servers_score_and_watchable() 
 
     // A retry of the same result is the same match, stored once.
     let again = app.submit(&player, &match_id, result_body(&played)).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    // So is the same record encoded otherwise (a run per tick): compared decoded.
+    let mut bytes = Vec::new();
+    for [left, _] in played.0.frames().unwrap() {
+        bytes.extend([1, left]);
+    }
+    let reencoded = MatchRecord {
+        inputs: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes),
+        ..played.0.clone()
+    };
+    assert_ne!(reencoded.inputs, played.0.inputs);
+    let again = app
+        .submit(
+            &player,
+            &match_id,
+            json!({"player_score": played.1.left, "opponent_score": played.1.right, "record": reencoded}),
+        )
+        .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text());
     assert_eq!(app.count("matches").await, 1);
     assert_eq!(app.count("match_tickets").await, 0);
@@ -80,13 +99,80 @@ async fn a_real_match_is_replayed_stored_with_the_servers_score_and_watchable() 
     assert_eq!((audit.replayed, audit.mismatched.len()), (1, 0));
 }
 
+/// Watching is public, so anyone can fetch the best records: a copy submitted in another
+/// match must not count, as it is or relabelled with that match's seed.
+#[tokio::test]
+async fn a_published_record_copied_into_another_match_does_not_count() {
+    let app = TestApp::spawn().await;
+    let leader = app.register("Leader").await;
+    let stored = app.play(&leader, Difficulty::Hard).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text());
+    let leader_match = stored.json()["match_id"].as_str().unwrap().to_owned();
+    let public = app
+        .get(&format!("/api/matches/{leader_match}/record"), None)
+        .await
+        .json();
+    let record: MatchRecord = serde_json::from_value(public["record"].clone()).unwrap();
+    let claim = |record: &MatchRecord| {
+        json!({
+            "player_score": public["match"]["player_score"],
+            "opponent_score": public["match"]["opponent_score"],
+            "record": record,
+        })
+    };
+
+    let copier = app.register("Copier").await;
+    let (match_id, seed) = app.seeded_ticket(&copier, hard()).await;
+    app.backdate(&match_id).await;
+    assert_ne!(seed, record.seed, "two tickets drew one seed");
+    // As published: the record says which match it was played in.
+    let body = app
+        .submit(&copier, &match_id, claim(&record))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_record");
+    assert_eq!(body["field"], "record.seed", "{body}");
+    // Relabelled with this match's seed: the server re-plays it, and it plays differently
+    // (another score, or a match that does not end where the record does).
+    let relabelled = MatchRecord {
+        seed,
+        ..record.clone()
+    };
+    let response = app.submit(&copier, &match_id, claim(&relabelled)).await;
+    assert_eq!(
+        response.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        response.text()
+    );
+    let body = response.json();
+    let code = body["code"].as_str().unwrap();
+    assert!(
+        ["result_mismatch", "invalid_record"].contains(&code),
+        "{body}"
+    );
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("re-playing") || message.contains("does not play out"),
+        "{body}"
+    );
+    assert_eq!(
+        app.count("matches").await,
+        1,
+        "only the leader's match is stored"
+    );
+    // The copier's own match still counts when really played.
+    let played = idle_match(Difficulty::Hard, seed);
+    let own = app.submit(&copier, &match_id, result_body(&played)).await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.text());
+}
+
 #[tokio::test]
 async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let player = app.register("Forger").await;
-    let match_id = app.ticket(&player, hard()).await;
+    let (match_id, seed) = app.seeded_ticket(&player, hard()).await;
     app.backdate(&match_id).await;
-    let played = idle_match(Difficulty::Hard);
+    let played = idle_match(Difficulty::Hard, seed);
 
     // The old hand-typed 5-0: no record at all.
     app.submit(
@@ -117,7 +203,7 @@ async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
         }
         [bits, 0]
     };
-    let (two_player, result) = play_scripted(GameMode::LocalTwoPlayer, attack);
+    let (two_player, result) = play_scripted(GameMode::LocalTwoPlayer, seed, attack);
     for record in [
         MatchRecord {
             mode: serde_json::from_value(hard()).unwrap(),
@@ -125,6 +211,7 @@ async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
         },
         MatchRecord::new(
             serde_json::from_value(hard()).unwrap(),
+            seed,
             &two_player.frames().unwrap(),
         ),
     ] {
@@ -144,6 +231,11 @@ async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
         );
     }
 
+    // Those cost the match re-plays (see the next test); the cases below, on a fresh match
+    // (the first is closed as a forfeit, if it was still open), are refused before one.
+    let (match_id, seed) = app.seeded_ticket(&player, hard()).await;
+    app.backdate(&match_id).await;
+    let played = idle_match(Difficulty::Hard, seed);
     let record = &played.0;
     let with = |change: &dyn Fn(&mut MatchRecord)| {
         let mut forged = record.clone();
@@ -165,10 +257,14 @@ async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
             "invalid_record",
         ),
         (
-            with(&|r| *r = MatchRecord::new(r.mode, &vec![[0, 0]; 400])),
+            with(&|r| *r = MatchRecord::new(r.mode, r.seed, &vec![[0, 0]; 400])),
             "invalid_record",
         ),
         (with(&|r| r.sim_version = SIM_VERSION + 1), "outdated_game"),
+        // An older version the game still plays (for watching) does not count either.
+        (with(&|r| r.sim_version = SIM_VERSION - 1), "outdated_game"),
+        // The record of another match (its seed).
+        (with(&|r| r.seed = r.seed.wrapping_add(1)), "invalid_record"),
         (
             with(&|r| {
                 r.mode = GameMode::VsComputer {
@@ -183,7 +279,7 @@ async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
             .await
             .assert_error(StatusCode::UNPROCESSABLE_ENTITY, code);
     }
-    assert_eq!(app.count("matches").await, 0);
+    assert_eq!(app.count("matches WHERE status = 'verified'").await, 0);
     let metrics = app.state.metrics.render(&app.state.pools());
     assert!(
         metrics.contains(r#"stellar_heads_match_replays_total{result="mismatch"}"#),
@@ -192,6 +288,63 @@ async fn hand_typed_and_forged_results_are_refused_and_nothing_is_stored() {
     // The genuine result still counts afterwards.
     let stored = app.submit(&player, &match_id, result_body(&played)).await;
     assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text());
+}
+
+/// One account cannot fill every verifier with one ticket: a match gets at most
+/// `MAX_REPLAYS` re-plays, and the last failed one closes it as a forfeit.
+#[tokio::test]
+async fn results_that_do_not_replay_cost_the_match() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let player = std::sync::Arc::new(app.register("Burst").await);
+    let (match_id, seed) = app.seeded_ticket(&player, hard()).await;
+    app.backdate(&match_id).await;
+    let played = idle_match(Difficulty::Hard, seed);
+    let mut claim = result_body(&played);
+    claim["player_score"] = json!(5);
+    claim["opponent_score"] = json!(0);
+    // A burst at once: no more than MAX_REPLAYS of them are re-played.
+    let burst: Vec<_> = (0..12)
+        .map(|_| {
+            let (app, player, claim) = (app.clone(), player.clone(), claim.clone());
+            let match_id = match_id.clone();
+            tokio::spawn(async move { app.submit(&player, &match_id, claim).await })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for response in burst {
+        let response = response.await.unwrap();
+        codes.push(response.json()["code"].as_str().unwrap().to_owned());
+    }
+    let mismatches = codes
+        .iter()
+        .filter(|code| *code == "result_mismatch")
+        .count();
+    let closed = codes.iter().filter(|code| *code == "match_closed").count();
+    assert_eq!(
+        (mismatches, closed),
+        (
+            tickets::MAX_REPLAYS as usize,
+            12 - tickets::MAX_REPLAYS as usize
+        ),
+        "{codes:?}"
+    );
+    let metrics = app.state.metrics.render(&app.state.pools());
+    assert!(
+        metrics.contains(&format!(
+            "stellar_heads_match_replays_total{{result=\"mismatch\"}} {}",
+            tickets::MAX_REPLAYS
+        )),
+        "{metrics}"
+    );
+    // The match is closed, as a forfeit: even its genuine result no longer counts.
+    app.submit(&player, &match_id, result_body(&played))
+        .await
+        .assert_error(StatusCode::CONFLICT, "match_closed");
+    let history = app
+        .get("/api/matches/mine", Some(&player.token))
+        .await
+        .json();
+    assert_eq!(history["matches"][0]["status"], "forfeited", "{history}");
 }
 
 #[tokio::test]
@@ -203,7 +356,7 @@ async fn a_result_sooner_than_the_match_could_be_played_is_refused() {
         .submit(
             &player,
             &match_id,
-            result_body(&idle_match(Difficulty::Hard)),
+            result_body(&idle_match(Difficulty::Hard, 0)),
         )
         .await;
     let body = response.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "result_too_early");
@@ -219,8 +372,8 @@ async fn only_the_players_own_open_match_can_be_finished() {
     let app = TestApp::spawn().await;
     let owner = app.register("Owner").await;
     let thief = app.register("Thief").await;
-    let played = idle_match(Difficulty::Hard);
-    let match_id = app.ticket(&owner, hard()).await;
+    let (match_id, seed) = app.seeded_ticket(&owner, hard()).await;
+    let played = idle_match(Difficulty::Hard, seed);
     app.backdate(&match_id).await;
     app.submit(&thief, &match_id, result_body(&played))
         .await
@@ -255,9 +408,9 @@ async fn only_the_players_own_open_match_can_be_finished() {
 async fn an_abandoned_ranked_match_is_a_loss() {
     let app = TestApp::spawn().await;
     let player = app.register("Quitter").await;
-    let played = idle_match(Difficulty::Hard);
     // Starting another match forfeits the open ranked one.
-    let first = app.ticket(&player, hard()).await;
+    let (first, seed) = app.seeded_ticket(&player, hard()).await;
+    let played = idle_match(Difficulty::Hard, seed);
     let second = app.start_match(&player, hard()).await.json();
     assert_eq!(second["forfeited"], first);
     app.backdate(&first).await;

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{TestApp, idle_match, pg_env};
+use common::{TestApp, pg_env};
 use http_body_util::BodyExt;
 use protocol::Difficulty;
 use regex::Regex;
@@ -135,7 +135,7 @@ async fn server_metrics() -> String {
     })
     .await;
     let player = app.register("Watched").await;
-    let response = app.play(&player, &idle_match(Difficulty::Normal)).await;
+    let response = app.play(&player, Difficulty::Normal).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
     app.post(
         "/api/auth/challenge",

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::{TestApp, Wallet, idle_match};
+use common::{TestApp, Wallet};
 use protocol::Difficulty;
 use serde_json::json;
 use stellar_heads_backend::client_ip::Peer;
@@ -200,9 +200,8 @@ async fn json_responses_are_compressed_when_the_client_accepts_it() {
 async fn metrics_count_requests_by_route_and_business_events() {
     let app = TestApp::spawn().await;
     let player = app.register("Counted").await;
-    let played = idle_match(Difficulty::Easy);
     for _ in 0..2 {
-        let response = app.play(&player, &played).await;
+        let response = app.play(&player, Difficulty::Easy).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
     }
     app.get(

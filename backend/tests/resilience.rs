@@ -59,7 +59,7 @@ async fn many_players_at_once_get_no_5xx_and_lose_no_match() {
     let database = pg_harness::fresh_database().await.unwrap();
     let socket = ListeningSocket::bind().unwrap();
     let server = ServerProcess::start(&options(&database.url), &socket).unwrap();
-    loadgen::server::backdate_match_starts(&database.url)
+    loadgen::server::play_matches_instantly(&database.url)
         .await
         .unwrap();
     let config = LoadConfig {
@@ -67,7 +67,7 @@ async fn many_players_at_once_get_no_5xx_and_lose_no_match() {
         matches_per_player: 5,
         reads_per_player: 4,
         // Tickets are backdated: results are sent as soon as the match starts.
-        play_time: Duration::ZERO,
+        wait_real_time: false,
         ..LoadConfig::default()
     };
     let started = Instant::now();
@@ -104,7 +104,7 @@ async fn a_restart_under_load_refuses_no_connection_and_finishes_what_it_accepte
     // deployment.
     let options = options(&database.url);
     let first = ServerProcess::start(&options, &socket).unwrap();
-    loadgen::server::backdate_match_starts(&database.url)
+    loadgen::server::play_matches_instantly(&database.url)
         .await
         .unwrap();
     // One connection per request, so that every failure is attributable; no retries, so
@@ -116,7 +116,7 @@ async fn a_restart_under_load_refuses_no_connection_and_finishes_what_it_accepte
         keep_alive: false,
         retry: false,
         // Tickets are backdated: results are sent as soon as the match starts.
-        play_time: Duration::ZERO,
+        wait_real_time: false,
         ..LoadConfig::default()
     };
     let base = socket.base_url();
@@ -206,7 +206,7 @@ async fn the_database_going_away_under_load_costs_no_acknowledged_match() {
             _ => 0,
         }
     };
-    loadgen::server::backdate_match_starts(&database_url)
+    loadgen::server::play_matches_instantly(&database_url)
         .await
         .unwrap();
     let api = loadgen::Api::new(&socket.base_url(), true);
@@ -217,7 +217,7 @@ async fn the_database_going_away_under_load_costs_no_acknowledged_match() {
         matches_per_player: 10,
         reads_per_player: 2,
         // Tickets are backdated: results are sent as soon as the match starts.
-        play_time: Duration::ZERO,
+        wait_real_time: false,
         ..LoadConfig::default()
     };
     let base = socket.base_url();
@@ -395,31 +395,33 @@ async fn slow_and_huge_requests_cannot_stall_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_verifications_at_once_leave_liveness_prompt() {
-    use loadgen::api::{auth_token, random_username, random_wallet, ticket_id};
+    use loadgen::api::{auth_token, random_username, random_wallet, ticket};
     let database = pg_harness::fresh_database().await.unwrap();
     let socket = ListeningSocket::bind().unwrap();
     let server = ServerProcess::start(&options(&database.url), &socket).unwrap();
-    loadgen::server::backdate_match_starts(&database.url)
+    loadgen::server::play_matches_instantly(&database.url)
         .await
         .unwrap();
     let api = loadgen::Api::new(&socket.base_url(), true);
-    let (mode, result) = load::genuine_match();
+    let result = load::genuine_match(loadgen::server::LOAD_SEED);
     let mut started = Vec::new();
     for _ in 0..64 {
         let token = auth_token(api.register(&random_username(), &random_wallet()).await)
             .await
             .unwrap();
-        let match_id = ticket_id(api.start_match(&token, *mode).await)
+        let match_id = ticket(api.start_match(&token, load::GENUINE_MODE).await)
             .await
-            .unwrap();
+            .unwrap()
+            .match_id;
         started.push((token, match_id));
     }
     let submits: Vec<_> = started
         .into_iter()
         .map(|(token, match_id)| {
             let api = api.clone();
+            let result = result.clone();
             tokio::spawn(async move {
-                match api.submit_result(&token, match_id, result).await {
+                match api.submit_result(&token, match_id, &result).await {
                     loadgen::api::Reply::Status(status, _) => status,
                     other => panic!("{other:?}"),
                 }
@@ -455,5 +457,243 @@ async fn sixty_four_verifications_at_once_leave_liveness_prompt() {
     );
     assert!(statuses.iter().all(|status| *status == 201), "{statuses:?}");
     assert_eq!(stored_match_ids(&database.url).await.len(), 64);
+    assert!(server.terminate().unwrap().success());
+}
+
+/// One HTTP/1.1 exchange over a fresh connection from `from` (a loopback address), read until
+/// the server closes it.
+async fn exchange(from: [u8; 4], to: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((from, 0).into()).unwrap();
+    let mut stream = socket.connect(to).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let first_line = request.lines().next().unwrap_or("(nothing)");
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "{first_line}: no answer and close within 10 s, got {:?}",
+                String::from_utf8_lossy(&response)
+            )
+        })
+        .unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// The server's edges, through the real binary on a dual-stack listener (`[::]`, as the
+/// image and `cargo xtask dev` may listen): a connection that never speaks, an oversized
+/// body announced up front, paths a browser or the file system would misread, other
+/// methods on the site's files, and an IPv4 proxy that arrives as an IPv4-mapped address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_edges_hold() {
+    let database = pg_harness::fresh_database().await.unwrap();
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>site</title>",
+    )
+    .unwrap();
+    std::fs::create_dir(web.path().join("game")).unwrap();
+    std::fs::write(web.path().join("game/index.html"), "<!doctype html>game").unwrap();
+    let socket = ListeningSocket::bind_dual_stack().unwrap();
+    let server = ServerProcess::start(
+        &ServerOptions::new(BINARY, &database.url)
+            .env("STELLAR_HEADS_HEADER_READ_TIMEOUT_SECS", "2")
+            .env("STELLAR_HEADS_WEB_ROOT", web.path().to_str().unwrap())
+            .env("STELLAR_HEADS_TRUSTED_PROXIES", r#"["127.0.0.2/32"]"#)
+            .env("STELLAR_HEADS_RATE_LIMIT__AUTH_BURST", "2"),
+        &socket,
+    )
+    .unwrap();
+    let to = std::net::SocketAddr::from(([127, 0, 0, 1], socket.address().port()));
+    let local = [127, 0, 0, 1];
+
+    // A connection that never sends a byte is closed after the header timeout.
+    let started = Instant::now();
+    let silent = exchange(local, to, "").await;
+    assert!(silent.is_empty(), "{silent}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "held {:?}",
+        started.elapsed()
+    );
+
+    // A body announced too large is refused at once, and no upload is invited.
+    for expect in ["", "Expect: 100-continue\r\n"] {
+        let started = Instant::now();
+        let response = exchange(
+            local,
+            to,
+            &format!(
+                "POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                 Content-Length: 50000000\r\n{expect}Connection: close\r\n\r\n{{"
+            ),
+        )
+        .await;
+        assert!(response.starts_with("HTTP/1.1 413"), "{expect}: {response}");
+        assert!(response.contains("payload_too_large"), "{response}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    // No redirect leaves the site: `//game` is `/game`.
+    for path in ["//game", "///game", "//game?x=1"] {
+        let response = exchange(
+            local,
+            to,
+            &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        )
+        .await;
+        let location = response
+            .lines()
+            .find_map(|line| {
+                line.to_ascii_lowercase()
+                    .strip_prefix("location: ")
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        assert!(location.starts_with("/game/"), "{path}: {response}");
+    }
+
+    // Names the file system refuses are not found, never a 500.
+    for path in [
+        format!("/{}.js", "a".repeat(300)),
+        format!("/{}", "a".repeat(300)),
+        format!("/{}", "a/".repeat(2500)),
+    ] {
+        let response = exchange(
+            local,
+            to,
+            &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        )
+        .await;
+        assert!(
+            response.starts_with("HTTP/1.1 404"),
+            "{}: {response}",
+            path.len()
+        );
+        assert!(response.contains("\"not_found\""), "{response}");
+    }
+
+    // Other methods on the site's files get the API's JSON 405.
+    let response = exchange(
+        local,
+        to,
+        "POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(response.starts_with("HTTP/1.1 405"), "{response}");
+    assert!(response.contains("\"method_not_allowed\""), "{response}");
+
+    // The trusted proxy 127.0.0.2, seen as ::ffff:127.0.0.2: its clients are told apart (two
+    // challenges each within the burst of 2), and a client is still limited on its own.
+    let challenge = |client: u8| {
+        let body = format!(
+            r#"{{"wallet_address":"{}"}}"#,
+            loadgen::api::random_wallet().account
+        );
+        format!(
+            "POST /api/auth/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             X-Forwarded-For: 198.51.100.{client}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    for client in 1..=6 {
+        for _ in 0..2 {
+            let response = exchange([127, 0, 0, 2], to, &challenge(client)).await;
+            assert!(
+                response.starts_with("HTTP/1.1 201"),
+                "client {client}: {response}"
+            );
+        }
+    }
+    let response = exchange([127, 0, 0, 2], to, &challenge(1)).await;
+    assert!(response.starts_with("HTTP/1.1 429"), "{response}");
+    assert!(server.terminate().unwrap().success());
+}
+
+/// A queue that holds more re-plays than a request has time for: results wait for a worker
+/// at most half the request timeout, then are refused as `busy` with `Retry-After` (which the
+/// page honours), never left to the request timeout's plain 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_deep_verifier_queue_answers_busy_in_time() {
+    use loadgen::api::{Reply, auth_token, random_username, random_wallet, ticket};
+    let database = pg_harness::fresh_database().await.unwrap();
+    let socket = ListeningSocket::bind().unwrap();
+    let server = ServerProcess::start(
+        &options(&database.url)
+            .env("STELLAR_HEADS_VERIFY_WORKERS", "1")
+            .env("STELLAR_HEADS_REQUEST_TIMEOUT_SECS", "2"),
+        &socket,
+    )
+    .unwrap();
+    loadgen::server::play_matches_instantly(&database.url)
+        .await
+        .unwrap();
+    let record = tokio::task::spawn_blocking(|| {
+        loadgen::replay_bench::full_length_record(loadgen::server::LOAD_SEED)
+    })
+    .await
+    .unwrap();
+    let api = loadgen::Api::new(&socket.base_url(), true);
+    let mut started = Vec::new();
+    for _ in 0..24 {
+        let token = auth_token(api.register(&random_username(), &random_wallet()).await)
+            .await
+            .unwrap();
+        let match_id = ticket(api.start_match(&token, record.mode).await)
+            .await
+            .unwrap()
+            .match_id;
+        started.push((token, match_id));
+    }
+    let result = std::sync::Arc::new(protocol::api::MatchResultSubmission {
+        player_score: 0,
+        opponent_score: 0,
+        record,
+    });
+    // Its true score: the first one re-played says (every one is the same match).
+    let submits: Vec<_> = started
+        .into_iter()
+        .map(|(token, match_id)| {
+            let (api, result) = (api.clone(), result.clone());
+            tokio::spawn(async move {
+                match api.submit_result(&token, match_id, &result).await {
+                    Reply::Status(status, response) => {
+                        let retry_after = response.headers().get("retry-after").is_some();
+                        let body: serde_json::Value = response.json().await.unwrap();
+                        (
+                            status,
+                            body["code"].as_str().unwrap_or_default().to_owned(),
+                            retry_after,
+                        )
+                    }
+                    other => panic!("{other:?}"),
+                }
+            })
+        })
+        .collect();
+    let mut busy = 0;
+    for submit in submits {
+        let (status, code, retry_after) = submit.await.unwrap();
+        match (status, code.as_str()) {
+            // Re-played in time (a 0-0 claim of a full-length two-player match may be true).
+            (201, _) | (422, "result_mismatch") => {}
+            (503, "busy") => {
+                assert!(retry_after, "busy without Retry-After");
+                busy += 1;
+            }
+            other => panic!("{other:?}: a result neither ran in time nor was refused as busy"),
+        }
+    }
+    assert!(
+        busy > 0,
+        "one worker re-played 24 full matches within a second"
+    );
     assert!(server.terminate().unwrap().success());
 }

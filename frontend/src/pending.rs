@@ -124,6 +124,7 @@ mod tests {
                     GameMode::VsComputer {
                         difficulty: Difficulty::Hard,
                     },
+                    7,
                     &[[0, 0]; 1100],
                 ),
             },

@@ -1,9 +1,16 @@
-//! Headless matches: the same simulation the browser runs, under `MinimalPlugins`, stepped
-//! exactly one tick per update. The server re-plays every submitted record with [`replay`];
-//! [`play_scripted`] plays a match from scripted inputs (tests, load tests, benchmarks).
+//! Headless matches: the same simulation the browser runs, under `MinimalPlugins`.
+//!
+//! - [`headless_app`] steps exactly one tick per `App::update`, with transforms, as the
+//!   browser's app does (tests compare against it).
+//! - [`lean_app`] and [`step`] are the server's path: only what the simulation needs, one tick
+//!   a call, every tick's state bit-identical to `App::update` (`tests/determinism.rs`).
+//!
+//! The server re-plays every submitted record with [`replay`]; [`play_scripted`] plays a
+//! match from scripted inputs (tests, load tests, benchmarks).
 
 use std::time::Duration;
 
+use avian2d::sync::SyncConfig;
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use protocol::GameMode;
@@ -17,17 +24,51 @@ use crate::sim::{
 /// A headless app with the simulation, advancing exactly one fixed tick per `update()`.
 pub fn headless_app() -> App {
     let mut app = App::new();
-    app.add_plugins((MinimalPlugins, TransformPlugin, SimulationPlugin))
-        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
-            1.0 / TICK_HZ,
-        )));
+    app.add_plugins((MinimalPlugins, TransformPlugin, SimulationPlugin));
+    started(app)
+}
+
+/// The simulation and nothing else, for re-plays: no transform propagation and none of
+/// avian's transform sync (nothing is drawn, and the simulation reads and writes `Position`
+/// only). Advance it with [`step`], not `App::update`: the main schedule around the fixed
+/// tick (clocks, task pools, events of a frame) is most of a headless frame's cost.
+pub fn lean_app() -> App {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, SimulationPlugin))
+        .insert_resource(SyncConfig {
+            position_to_transform: false,
+            transform_to_position: false,
+            transform_to_collider_scale: false,
+        });
+    started(app)
+}
+
+/// Finishes a hand-stepped app and runs its first update (the startup systems: the pitch).
+fn started(mut app: App) -> App {
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
+        1.0 / TICK_HZ,
+    )));
     // `App::run` would do these; a hand-stepped app must (avian registers resources in
     // `finish`).
     app.finish();
     app.cleanup();
-    // Startup systems (the pitch) run on the first update.
     app.update();
     app
+}
+
+/// One tick of a [`lean_app`]: what `App::update` does for the fixed schedule when one
+/// tick's time has passed. The fixed clock advances by its step and becomes the generic
+/// clock (avian's physics reads it), `FixedMain` runs once, and the generic clock is put
+/// back. Nothing else in a frame touches the simulation.
+pub fn step(world: &mut World) {
+    let outside = *world.resource::<Time>();
+    let mut fixed = world.resource_mut::<Time<Fixed>>();
+    let timestep = fixed.timestep();
+    fixed.advance_by(timestep);
+    let inside = fixed.as_generic();
+    *world.resource_mut::<Time>() = inside;
+    world.run_schedule(bevy::app::FixedMain);
+    *world.resource_mut::<Time>() = outside;
 }
 
 /// Asks a headless app to start a match; the next update plays its first tick.
@@ -70,20 +111,21 @@ pub enum ReplayError {
 pub fn replay(record: &MatchRecord) -> Result<ReplayResult, ReplayError> {
     let frames = record.frames()?;
     let recorded = frames.len() as u32;
-    let mut app = headless_app();
-    app.world_mut().send_event(StartMatch {
-        settings: MatchSettings::new(record.mode),
+    let mut app = lean_app();
+    let world = app.world_mut();
+    world.send_event(StartMatch {
+        settings: MatchSettings::of_record(record),
         replay: Some(frames),
     });
-    // One update is one tick. One spare tick lets the final whistle (decided at the start of
-    // the tick after the last) be heard.
+    // One spare tick lets the final whistle (decided at the start of the tick after the
+    // last) be heard.
     for _ in 0..=recorded {
-        app.update();
-        if app.world().resource::<MatchState>().phase == MatchPhase::Finished {
+        step(world);
+        if world.resource::<MatchState>().phase == MatchPhase::Finished {
             break;
         }
     }
-    let state = app.world().resource::<MatchState>();
+    let state = world.resource::<MatchState>();
     if state.phase != MatchPhase::Finished || state.tick != recorded {
         return Err(ReplayError::WrongLength {
             recorded,
@@ -93,28 +135,28 @@ pub fn replay(record: &MatchRecord) -> Result<ReplayResult, ReplayError> {
     Ok(ReplayResult::of(state))
 }
 
-/// Plays a whole match headless with `inputs(tick)` as the people's inputs (the computer's
-/// side, if any, is played by the computer) and returns its record and result.
+/// Plays a whole match of the current version with `seed` headless, with `inputs(tick)` as
+/// the people's inputs (the computer's side, if any, is played by the computer), and
+/// returns its record and result.
 pub fn play_scripted(
     mode: GameMode,
+    seed: u32,
     mut inputs: impl FnMut(u32) -> [u8; 2],
 ) -> (MatchRecord, ReplayResult) {
-    let mut app = headless_app();
-    start(&mut app, MatchSettings::new(mode));
+    let mut app = lean_app();
+    start(&mut app, MatchSettings::new(mode).with_seed(seed));
+    let world = app.world_mut();
     let mut tick = 0;
-    while app.world().resource::<MatchState>().phase != MatchPhase::Finished {
+    while world.resource::<MatchState>().phase != MatchPhase::Finished {
         let [left, right] = inputs(tick);
-        app.world_mut().insert_resource(TickInputs { left, right });
-        app.update();
+        world.insert_resource(TickInputs { left, right });
+        step(world);
         tick += 1;
         assert!(
             tick <= protocol::rules::MATCH_TICKS + 2,
             "a match always ends"
         );
     }
-    let record = MatchRecord::new(mode, &app.world().resource::<InputLog>().frames);
-    (
-        record,
-        ReplayResult::of(app.world().resource::<MatchState>()),
-    )
+    let record = MatchRecord::new(mode, seed, &world.resource::<InputLog>().frames);
+    (record, ReplayResult::of(world.resource::<MatchState>()))
 }

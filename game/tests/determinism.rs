@@ -6,8 +6,12 @@ mod common;
 
 use bevy::prelude::*;
 use protocol::record::{MatchRecord, input};
+use protocol::record::{OLDEST_SIM_VERSION, SIM_VERSION};
 use protocol::{Difficulty, GameMode};
-use stellar_heads_game::replay::{ReplayError, ReplayResult, headless_app, play_scripted, replay};
+use stellar_heads_game::replay::{
+    ReplayError, ReplayResult, headless_app, lean_app, play_scripted, replay, step,
+};
+use stellar_heads_game::sim::chance::SEEDED_SINCE;
 use stellar_heads_game::sim::rules::StartMatch;
 use stellar_heads_game::sim::{
     InputLog, MatchPhase, MatchSettings, MatchState, Snapshot, TickInputs, snapshot,
@@ -55,14 +59,27 @@ fn random(seed: u64) -> impl FnMut(u32) -> [u8; 2] {
     }
 }
 
-/// Plays a whole match in `app` (already past its startup), returning the final state.
+/// The seed of the matches below (any will do; the golden states use several).
+const SEED: u32 = 0x5EED;
+
+/// Plays a whole match of the current version with [`SEED`] in `app` (already past its
+/// startup), returning the final state.
 fn play_in(
     app: &mut App,
     mode: GameMode,
+    inputs: impl FnMut(u32) -> [u8; 2],
+) -> (Snapshot, MatchRecord) {
+    play_with(app, MatchSettings::new(mode).with_seed(SEED), inputs)
+}
+
+/// [`play_in`] with any settings (another version, another seed).
+fn play_with(
+    app: &mut App,
+    settings: MatchSettings,
     mut inputs: impl FnMut(u32) -> [u8; 2],
 ) -> (Snapshot, MatchRecord) {
-    app.world_mut()
-        .send_event(StartMatch::play(MatchSettings::new(mode)));
+    let mode = settings.mode;
+    app.world_mut().send_event(StartMatch::play(settings));
     let mut tick = 0;
     loop {
         let [left, right] = inputs(tick);
@@ -74,7 +91,12 @@ fn play_in(
         }
         assert!(tick <= protocol::rules::MATCH_TICKS + 2, "a match ends");
     }
-    let record = MatchRecord::new(mode, &app.world().resource::<InputLog>().frames);
+    let mut record = MatchRecord::new(
+        mode,
+        settings.seed,
+        &app.world().resource::<InputLog>().frames,
+    );
+    record.sim_version = settings.version;
     (snapshot(app.world_mut()), record)
 }
 
@@ -82,7 +104,7 @@ fn play_in(
 fn replayed_state(record: &MatchRecord) -> Snapshot {
     let mut app = headless_app();
     app.world_mut().send_event(StartMatch {
-        settings: MatchSettings::new(record.mode),
+        settings: MatchSettings::of_record(record),
         replay: Some(record.frames().unwrap()),
     });
     while app.world().resource::<MatchState>().phase != MatchPhase::Finished {
@@ -129,12 +151,48 @@ fn scripted_and_random_matches_replay_to_the_same_final_state_twice() {
 }
 
 #[test]
+fn the_servers_lean_replay_matches_the_full_app_tick_by_tick() {
+    let cases: Vec<(GameMode, Box<InputStream>)> = vec![
+        (NORMAL, Box::new(|tick| [scripted(tick), 0])),
+        (HARD, Box::new(random(7))),
+        (GameMode::LocalTwoPlayer, Box::new(random(11))),
+    ];
+    for (mode, mut inputs) in cases {
+        let (mut full, mut lean) = (headless_app(), lean_app());
+        for app in [&mut full, &mut lean] {
+            app.world_mut()
+                .send_event(StartMatch::play(MatchSettings::new(mode).with_seed(SEED)));
+        }
+        let mut tick = 0;
+        loop {
+            let [left, right] = inputs(tick);
+            for app in [&mut full, &mut lean] {
+                app.world_mut().insert_resource(TickInputs { left, right });
+            }
+            full.update();
+            step(lean.world_mut());
+            assert_eq!(
+                snapshot(lean.world_mut()),
+                snapshot(full.world_mut()),
+                "{mode:?}: tick {tick}"
+            );
+            tick += 1;
+            if full.world().resource::<MatchState>().phase == MatchPhase::Finished {
+                break;
+            }
+        }
+        eprintln!("{mode:?}: identical for {tick} ticks");
+    }
+}
+
+#[test]
 fn a_rematch_and_a_restart_in_one_app_replay_like_a_fresh_app() {
     let mut app = headless_app();
     // A first match, then a restart in the middle of a second, then the match that counts.
     let _ = play_in(&mut app, HARD, random(3));
-    app.world_mut()
-        .send_event(StartMatch::play(MatchSettings::new(HARD)));
+    app.world_mut().send_event(StartMatch::play(
+        MatchSettings::new(HARD).with_seed(SEED + 1),
+    ));
     for tick in 0..700 {
         app.world_mut().insert_resource(TickInputs {
             left: scripted(tick),
@@ -174,7 +232,8 @@ fn other_entities_in_the_app_change_nothing() {
 #[test]
 fn the_computer_is_never_driven_by_the_record() {
     // Left attacks an idle right side: in a two-player match that is easy goals.
-    let (record, result) = play_scripted(GameMode::LocalTwoPlayer, |tick| [scripted(tick), 0]);
+    let (record, result) =
+        play_scripted(GameMode::LocalTwoPlayer, SEED, |tick| [scripted(tick), 0]);
     eprintln!("against an idle side: {result:?}");
     // The same record relabelled as a match against the computer: the computer plays the
     // right side itself, so the claimed score does not come back.
@@ -186,7 +245,7 @@ fn the_computer_is_never_driven_by_the_record() {
     }
     // Re-encoded for one side, as a real record against the computer is: still refused.
     let frames = record.frames().unwrap();
-    let relabelled = MatchRecord::new(HARD, &frames);
+    let relabelled = MatchRecord::new(HARD, SEED, &frames);
     match replay(&relabelled) {
         Ok(replayed) => assert_ne!(replayed, result, "a forged record replayed as claimed"),
         Err(error) => eprintln!("refused: {error}"),
@@ -195,17 +254,17 @@ fn the_computer_is_never_driven_by_the_record() {
 
 #[test]
 fn a_record_must_hold_exactly_its_match() {
-    let (record, _) = play_scripted(HARD, |_| [0, 0]);
+    let (record, _) = play_scripted(HARD, SEED, |_| [0, 0]);
     let mut frames = record.frames().unwrap();
     // Cut short: the match has not ended when the inputs run out.
-    let short = MatchRecord::new(HARD, &frames[..frames.len() - 10]);
+    let short = MatchRecord::new(HARD, SEED, &frames[..frames.len() - 10]);
     assert!(matches!(
         replay(&short),
         Err(ReplayError::WrongLength { .. })
     ));
     // Padded: inputs after the final whistle.
     frames.extend([[0, 0]; 30]);
-    let long = MatchRecord::new(HARD, &frames);
+    let long = MatchRecord::new(HARD, SEED, &frames);
     assert!(matches!(
         replay(&long),
         Err(ReplayError::WrongLength { .. })
@@ -216,51 +275,96 @@ fn a_record_must_hold_exactly_its_match() {
 }
 
 /// Where the final states of [`golden_matches`] are kept, one file per simulation version.
-fn golden_path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "tests/golden/sim-v{}.txt",
-        protocol::record::SIM_VERSION
-    ))
+fn golden_path(version: u32) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/golden/sim-v{version}.txt"))
 }
 
-/// A scripted, a random and a two-player match: their final states, one per line (`Debug`
-/// prints every f32 exactly).
-fn golden_matches() -> String {
-    let cases: Vec<(GameMode, Box<InputStream>)> = vec![
-        (NORMAL, Box::new(|tick| [scripted(tick), 0])),
-        (HARD, Box::new(random(7))),
-        (GameMode::LocalTwoPlayer, Box::new(random(11))),
+/// A scripted, a random and a two-player match of `version`: their final states, one per
+/// line (`Debug` prints every f32 exactly), each with its seed (version 3 had none).
+fn golden_matches(version: u32) -> String {
+    let cases: Vec<(GameMode, u32, Box<InputStream>)> = vec![
+        (NORMAL, 1, Box::new(|tick| [scripted(tick), 0])),
+        (HARD, 2, Box::new(random(7))),
+        (GameMode::LocalTwoPlayer, 3, Box::new(random(11))),
     ];
     cases
         .into_iter()
-        .map(|(mode, inputs)| {
-            format!(
-                "{mode:?}: {:?}\n",
-                play_in(&mut headless_app(), mode, inputs).0
-            )
+        .map(|(mode, seed, inputs)| {
+            let seed = if version >= SEEDED_SINCE { seed } else { 0 };
+            let settings = MatchSettings {
+                version,
+                ..MatchSettings::new(mode).with_seed(seed)
+            };
+            let (state, record) = play_with(&mut headless_app(), settings, inputs);
+            // The server's path plays them the same.
+            assert_eq!(replay(&record).unwrap(), result_of(&state), "{mode:?}");
+            if version >= SEEDED_SINCE {
+                format!("{mode:?} (seed {seed}): {state:?}\n")
+            } else {
+                format!("{mode:?}: {state:?}\n")
+            }
         })
         .collect()
 }
 
-/// Records stored under a `SIM_VERSION` must keep replaying to their results: a change to the
-/// simulation (or to the physics plugins it runs) that moves anything must bump the version.
-/// A new version writes its file once with `STELLAR_HEADS_BLESS=1`.
+/// Records stored under a `SIM_VERSION` must keep replaying to their results, and the game
+/// plays every version from `OLDEST_SIM_VERSION` (stored matches stay watchable and
+/// auditable): a change to the simulation (or to the physics plugins it runs) that moves
+/// anything must bump the version. A new version writes its file once with
+/// `STELLAR_HEADS_BLESS=1`.
 #[test]
-fn the_simulation_plays_exactly_as_its_version_did() {
-    let played = golden_matches();
-    let path = golden_path();
-    if std::env::var_os("STELLAR_HEADS_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &played).unwrap();
+fn the_simulation_plays_exactly_as_each_version_did() {
+    for version in OLDEST_SIM_VERSION..=SIM_VERSION {
+        let played = golden_matches(version);
+        let path = golden_path(version);
+        if version == SIM_VERSION && std::env::var_os("STELLAR_HEADS_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &played).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "no golden states for version {version} at {}: write them with \
+                 STELLAR_HEADS_BLESS=1",
+                path.display()
+            )
+        });
+        assert_eq!(
+            played, expected,
+            "version {version} moved: bump SIM_VERSION and bless its golden states"
+        );
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no golden states for this SIM_VERSION at {}: write them with STELLAR_HEADS_BLESS=1",
-            path.display()
-        )
-    });
-    assert_eq!(
-        played, expected,
-        "the simulation moved: bump SIM_VERSION and bless its golden states"
-    );
+}
+
+/// The anti-copy rule: a record re-plays to its result only with the seed of its own match.
+/// The same inputs under another seed (a record copied into another ticket) give another
+/// result, or do not make a whole match at all.
+#[test]
+fn a_record_replays_to_its_result_only_with_its_own_seed() {
+    for (mode, inputs) in [
+        (
+            NORMAL,
+            Box::new(|tick| [scripted(tick), 0]) as Box<InputStream>,
+        ),
+        (HARD, Box::new(random(5))),
+        (GameMode::LocalTwoPlayer, Box::new(random(13))),
+    ] {
+        let (played, record) = play_in(&mut headless_app(), mode, inputs);
+        assert_eq!(replay(&record).unwrap(), result_of(&played));
+        for other in (1..=8).map(|n| SEED.wrapping_add(n * 7919)) {
+            let copy = MatchRecord {
+                seed: other,
+                ..record.clone()
+            };
+            let replayed = replay(&copy);
+            eprintln!(
+                "{mode:?} seed {other}: {replayed:?} (own: {:?})",
+                played.score
+            );
+            assert!(
+                !matches!(replayed, Ok(result) if result == result_of(&played)),
+                "{mode:?}: the record re-played to its result under seed {other}"
+            );
+        }
+    }
 }

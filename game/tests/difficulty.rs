@@ -12,6 +12,7 @@ use protocol::record::input;
 use protocol::{Difficulty, GameMode};
 use stellar_heads_game::replay::{headless_app, start};
 use stellar_heads_game::sim::ai::{AiMemory, skill};
+use stellar_heads_game::sim::chance::MatchRng;
 use stellar_heads_game::sim::controls::kick;
 use stellar_heads_game::sim::{Ball, MatchPhase, MatchSettings, MatchState, Player, TickInputs};
 
@@ -28,20 +29,27 @@ enum Contender {
 struct Brain {
     contender: Contender,
     memory: AiMemory,
+    /// The computer's own chance (reaction and rhythm), as in a match of this version.
+    chance: MatchRng,
 }
 
 impl Brain {
-    fn new(contender: Contender) -> Self {
+    fn new(contender: Contender, seed: u32) -> Self {
+        let mut chance = MatchRng::new(protocol::record::SIM_VERSION, seed);
+        let mut memory = AiMemory::default();
+        memory.kickoff(&mut chance);
         Self {
             contender,
-            memory: AiMemory::default(),
+            memory,
+            chance,
         }
     }
 
     fn inputs(&mut self, me: &Player, at: Vec2, velocity: Vec2, ball: (Vec2, Vec2)) -> u8 {
         match self.contender {
             Contender::Computer(difficulty) => {
-                self.memory.think(skill(difficulty), me, at, velocity, ball)
+                self.memory
+                    .think(skill(difficulty), me, at, velocity, ball, &mut self.chance)
             }
             Contender::RushAndKick => {
                 let mut bits = if ball.0.x > at.x + 5.0 {
@@ -76,10 +84,14 @@ const MATCHES: u64 = 12;
 /// One match of `MATCH_TICKS` (or to five goals): the goals of `left` and `right`.
 fn play(left: Contender, right: Contender, seed: u64) -> [u8; 2] {
     let mut app = headless_app();
-    let mut settings = MatchSettings::new(GameMode::LocalTwoPlayer);
+    // The match's seed moves the kick-offs; each computer draws its own chance.
+    let mut settings = MatchSettings::new(GameMode::LocalTwoPlayer).with_seed(seed as u32);
     settings.match_ticks = MATCH_TICKS;
     start(&mut app, settings);
-    let mut brains = [Brain::new(left), Brain::new(right)];
+    let mut brains = [
+        Brain::new(left, (2 * seed) as u32),
+        Brain::new(right, (2 * seed + 1) as u32),
+    ];
     let mut noise = Noise(Xorshift::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
     app.update();
     while app.world().resource::<MatchState>().phase != MatchPhase::Finished {

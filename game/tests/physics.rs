@@ -264,3 +264,80 @@ fn overlaps_resolve_at_a_speed_that_fits_the_pixel_world() {
         resting - at.y
     );
 }
+
+/// The fastest ball a match has (its speed cap), fired straight at the thinnest things on the
+/// pitch: up and down through a crossbar along its length, at a head, at the end wall and at
+/// the ground. It never comes out on the other side (a tick is 25 px at that speed, more than
+/// a crossbar is thick).
+#[test]
+fn the_fastest_ball_never_passes_through_a_crossbar_a_head_or_a_wall() {
+    let bar_y = GROUND_TOP + GOAL_HEIGHT + CROSSBAR_THICKNESS / 2.0;
+    let bar_x = HALF_WIDTH - GOAL_DEPTH / 2.0;
+    let clearance = CROSSBAR_THICKNESS / 2.0 + BALL_RADIUS;
+    for offset in [-30.0, -15.0, 0.0, 15.0, 30.0] {
+        for upward in [true, false] {
+            let mut app = started(two_players());
+            clear_the_pitch(&mut app);
+            let sign = if upward { -1.0 } else { 1.0 };
+            let from = Vec2::new(bar_x + offset, bar_y + sign * (clearance + 40.0));
+            place_ball(&mut app, from, Vec2::new(0.0, -sign * BALL_MAX_SPEED));
+            for tick in 0..20 {
+                run(&mut app, 1, 0, 0);
+                let (at, _) = ball(&mut app);
+                assert!(
+                    (at.y - bar_y) * sign > 0.0,
+                    "through the crossbar ({} at x {offset:+}): {at} after {tick} ticks",
+                    if upward { "upward" } else { "downward" },
+                );
+            }
+        }
+    }
+
+    // A head: the ball stays on its side of the head's centre.
+    let mut app = started(two_players());
+    clear_the_pitch(&mut app);
+    let head = Vec2::new(0.0, PLAYER_START_Y);
+    place_player(&mut app, Side::Left, head);
+    place_ball(
+        &mut app,
+        head - Vec2::new(160.0, 0.0),
+        Vec2::new(BALL_MAX_SPEED, 0.0),
+    );
+    for tick in 0..20 {
+        run(&mut app, 1, 0, 0);
+        let (at, _) = ball(&mut app);
+        let (_, head_at, _) = player(&mut app, Side::Left);
+        assert!(
+            at.x < head_at.x,
+            "through a head: ball {at}, head {head_at} after {tick} ticks"
+        );
+    }
+
+    // The end wall above the goal, and the ground.
+    let mut app = started(two_players());
+    clear_the_pitch(&mut app);
+    place_ball(
+        &mut app,
+        Vec2::new(HALF_WIDTH - 150.0, 150.0),
+        Vec2::new(BALL_MAX_SPEED, 0.0),
+    );
+    for _ in 0..20 {
+        run(&mut app, 1, 0, 0);
+        assert!(
+            ball(&mut app).0.x <= HALF_WIDTH - BALL_RADIUS + 1.0,
+            "through the end wall"
+        );
+    }
+    place_ball(
+        &mut app,
+        Vec2::new(0.0, GROUND_TOP + 150.0),
+        Vec2::new(0.0, -BALL_MAX_SPEED),
+    );
+    for _ in 0..20 {
+        run(&mut app, 1, 0, 0);
+        assert!(
+            ball(&mut app).0.y >= GROUND_TOP + BALL_RADIUS - 1.0,
+            "through the ground"
+        );
+    }
+}

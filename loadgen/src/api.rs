@@ -140,14 +140,10 @@ pub async fn auth_token(reply: Reply) -> Option<String> {
     }
 }
 
-/// The match id of a `201` to `start_match`.
-pub async fn ticket_id(reply: Reply) -> Option<Uuid> {
+/// The ticket of a `201` to `start_match`: the match's id and seed.
+pub async fn ticket(reply: Reply) -> Option<MatchTicket> {
     match reply {
-        Reply::Status(201, response) => response
-            .json::<MatchTicket>()
-            .await
-            .ok()
-            .map(|ticket| ticket.match_id),
+        Reply::Status(201, response) => response.json::<MatchTicket>().await.ok(),
         _ => None,
     }
 }

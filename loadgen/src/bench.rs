@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::api::{Api, Reply, auth_token, random_username, random_wallet, ticket_id};
-use crate::load::genuine_match;
+use crate::api::{Api, Reply, auth_token, random_username, random_wallet, ticket};
+use crate::load::{GENUINE_MODE, genuine_match};
 use crate::stats::percentile;
 
 /// One endpoint's measurement.
@@ -66,12 +66,15 @@ pub async fn seed(base: &str, players: usize, matches_each: usize) -> anyhow::Re
     Ok(tokens)
 }
 
-/// Starts a match and submits the genuine result for it.
+/// Starts a match and submits the genuine result for it (the server's tickets are
+/// backdated and share one seed: `server::play_matches_instantly`).
 async fn play_one(api: &Api, token: &str) -> anyhow::Result<()> {
-    let (mode, result) = genuine_match();
-    let match_id = ticket_id(api.start_match(token, *mode).await)
+    let started = ticket(api.start_match(token, GENUINE_MODE).await)
         .await
         .ok_or_else(|| anyhow::anyhow!("starting a match failed while seeding"))?;
+    let match_id = started.match_id;
+    let result = tokio::task::spawn_blocking(move || genuine_match(started.seed)).await?;
+    let result = &*result;
     // Hundreds of players seed at once, more than the verifiers' queue holds: like the page,
     // wait as long as `Retry-After` says when the server is busy, then send the result again.
     for _ in 0..SEED_ATTEMPTS {
@@ -123,11 +126,14 @@ pub async fn measure(
                         }
                         // Starting the match is not part of the measured request.
                         Endpoint::SubmitResult => {
-                            let (mode, result) = genuine_match();
-                            match ticket_id(api.start_match(&token, *mode).await).await {
-                                Some(match_id) => {
+                            match ticket(api.start_match(&token, GENUINE_MODE).await).await {
+                                Some(started) => {
+                                    let result = genuine_match(started.seed);
                                     let sent = Instant::now();
-                                    (sent, api.submit_result(&token, match_id, result).await)
+                                    (
+                                        sent,
+                                        api.submit_result(&token, started.match_id, &result).await,
+                                    )
                                 }
                                 None => (Instant::now(), Reply::Failed("no ticket".into())),
                             }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex};
 
 use protocol::api::MatchResultSubmission;
 use protocol::rules::TICKS_PER_SECOND;
@@ -12,7 +12,7 @@ use protocol::{Difficulty, GameMode};
 use stellar_heads_game::replay::play_scripted;
 use uuid::Uuid;
 
-use crate::api::{Api, Reply, auth_token, random_username, random_wallet, ticket_id};
+use crate::api::{Api, Reply, auth_token, random_username, random_wallet, ticket};
 
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -25,10 +25,10 @@ pub struct LoadConfig {
     pub retry: bool,
     /// Nothing new starts after this; the run is bounded in time.
     pub deadline: Duration,
-    /// Between starting a match and submitting its result: the match's real length
-    /// ([`genuine_match_duration`]), or nothing against a server whose tickets are
-    /// backdated by the test.
-    pub play_time: Duration,
+    /// Between starting a match and submitting its result, wait the match's real length
+    /// (a real server refuses it sooner), or not (against a server whose tickets the test
+    /// backdated: `server::play_matches_instantly`).
+    pub wait_real_time: bool,
 }
 
 impl Default for LoadConfig {
@@ -40,7 +40,7 @@ impl Default for LoadConfig {
             keep_alive: true,
             retry: true,
             deadline: Duration::from_secs(120),
-            play_time: genuine_match_duration(),
+            wait_real_time: true,
         }
     }
 }
@@ -104,32 +104,36 @@ impl LoadReport {
     }
 }
 
-/// A real match against the computer (the player stands still and loses), played headless
-/// once per process: its record re-plays on the server like any other. Against the normal
-/// computer, the quickest of the three to win against a player standing still (2,450 ticks
-/// with simulation version 3; the easy one takes 4,049, the hard one 3,394).
-pub fn genuine_match() -> &'static (GameMode, MatchResultSubmission) {
-    static MATCH: OnceLock<(GameMode, MatchResultSubmission)> = OnceLock::new();
-    MATCH.get_or_init(|| {
-        let mode = GameMode::VsComputer {
-            difficulty: Difficulty::Normal,
-        };
-        let (record, result) = play_scripted(mode, |_| [0, 0]);
-        (
-            mode,
-            MatchResultSubmission {
-                player_score: result.left,
-                opponent_score: result.right,
-                record,
-            },
-        )
-    })
+/// The mode of [`genuine_match`]: against the normal computer, the quickest of the three to
+/// win against a player standing still (about 2,500 ticks).
+pub const GENUINE_MODE: GameMode = GameMode::VsComputer {
+    difficulty: Difficulty::Normal,
+};
+
+/// A real match against the computer with `seed` (the player stands still and loses),
+/// played headless once per seed and process: its record re-plays on the server like any
+/// other, in the match whose ticket has that seed.
+pub fn genuine_match(seed: u32) -> Arc<MatchResultSubmission> {
+    static PLAYED: Mutex<BTreeMap<u32, Arc<MatchResultSubmission>>> = Mutex::new(BTreeMap::new());
+    if let Some(played) = PLAYED.lock().expect("never poisoned").get(&seed) {
+        return played.clone();
+    }
+    let (record, result) = play_scripted(GENUINE_MODE, seed, |_| [0, 0]);
+    let played = Arc::new(MatchResultSubmission {
+        player_score: result.left,
+        opponent_score: result.right,
+        record,
+    });
+    PLAYED
+        .lock()
+        .expect("never poisoned")
+        .insert(seed, played.clone());
+    played
 }
 
-/// How long the genuine match lasts in real time: the server refuses its result sooner.
-pub fn genuine_match_duration() -> Duration {
-    let (_, result) = genuine_match();
-    Duration::from_secs_f64(f64::from(result.record.ticks) / f64::from(TICKS_PER_SECOND))
+/// How long a match of `ticks` lasts in real time: the server refuses its result sooner.
+pub fn real_time(ticks: u32) -> Duration {
+    Duration::from_secs_f64(f64::from(ticks) / f64::from(TICKS_PER_SECOND))
 }
 
 /// Runs the load and waits for every player to finish.
@@ -186,18 +190,17 @@ async fn play(api: Api, config: LoadConfig, deadline: Instant) -> LoadReport {
             }
         }
     };
-    let (mode, result) = genuine_match();
     'matches: for _ in 0..config.matches_per_player {
         let mut attempt = 0;
-        let match_id = loop {
+        let started = loop {
             if Instant::now() > deadline {
                 report.abandoned += 1;
                 break 'matches;
             }
-            let reply = api.start_match(&token, *mode).await;
+            let reply = api.start_match(&token, GENUINE_MODE).await;
             let status = report.record(&reply);
             match status {
-                Some(201) => break ticket_id(reply).await.expect("a 201 carries a ticket"),
+                Some(201) => break ticket(reply).await.expect("a 201 carries a ticket"),
                 _ if should_retry(&config, status) => {
                     attempt += 1;
                     tokio::time::sleep(retry_delay(attempt)).await;
@@ -208,14 +211,21 @@ async fn play(api: Api, config: LoadConfig, deadline: Instant) -> LoadReport {
                 }
             }
         };
-        tokio::time::sleep(config.play_time).await;
+        let match_id = started.match_id;
+        let seed = started.seed;
+        let result = tokio::task::spawn_blocking(move || genuine_match(seed))
+            .await
+            .expect("playing a match does not panic");
+        if config.wait_real_time {
+            tokio::time::sleep(real_time(result.record.ticks)).await;
+        }
         let mut attempt = 0;
         loop {
             if Instant::now() > deadline {
                 report.abandoned += 1;
                 break;
             }
-            let reply = api.submit_result(&token, match_id, result).await;
+            let reply = api.submit_result(&token, match_id, &result).await;
             let status = report.record(&reply);
             match status {
                 Some(200 | 201) => {

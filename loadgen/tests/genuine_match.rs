@@ -12,6 +12,7 @@ use stellar_heads_game::replay::replay;
 #[test]
 fn prints_a_match_that_replays_to_its_claimed_score() {
     let output = Command::new(env!("CARGO_BIN_EXE_stellar-heads-genuine-match"))
+        .args(["--seed", "4000000000"])
         .output()
         .expect("the binary runs");
     assert!(output.status.success(), "{output:?}");
@@ -22,6 +23,7 @@ fn prints_a_match_that_replays_to_its_claimed_score() {
         serde_json::from_value(printed["result"].clone()).expect("a result submission");
     assert!(mode.is_ranked());
     assert_eq!(result.record.mode, mode);
+    assert_eq!(result.record.seed, 4_000_000_000);
     let replayed = replay(&result.record).expect("the record replays");
     assert_eq!(
         (replayed.left, replayed.right),

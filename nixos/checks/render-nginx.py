@@ -18,9 +18,13 @@ def location(path, settings):
         lines.append(f"  try_files {settings['tryFiles']};")
     if "proxyPass" in settings:
         lines.append(f"  proxy_pass {settings['proxyPass']};")
-        # services.nginx.recommendedProxySettings
-        lines.append("  proxy_set_header Host $host;")
-        lines.append("  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")
+        # services.nginx.recommendedProxySettings (NixOS's recommendedProxyConfig)
+        lines += ["  proxy_set_header Host $host;",
+                  "  proxy_set_header X-Real-IP $remote_addr;",
+                  "  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+                  "  proxy_set_header X-Forwarded-Proto $scheme;",
+                  "  proxy_set_header X-Forwarded-Host $host;",
+                  "  proxy_set_header X-Forwarded-Server $hostname;"]
     lines += ["  " + line for line in settings.get("extraConfig", "").splitlines() if line.strip()]
     lines.append("}")
     return lines
@@ -61,4 +65,5 @@ def main():
     sys.stdout.write("\n".join(out))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,97 +1,21 @@
 # Module-logic tests: services.stellar-heads evaluated with lib.evalModules, with freeform
-# stand-ins for the NixOS options it writes to and for the few packages it names. Runs without
+# stand-ins for the NixOS options it writes to and for the few packages it names (./stand-ins.nix). Runs without
 # nixpkgs' package set, but needs nixpkgs' lib:
 #
 #   nix-instantiate --eval --strict --json nixos/tests/eval.nix --arg lib 'import /path/to/lib'
 #
-# (scripts/check-deploy.sh runs it when NIXPKGS_LIB is set.) Evaluates to "N tests passed", or
+# (scripts/check-deploy.sh runs it with NIXPKGS_LIB or ../shared/nixpkgs-lib/lib.) Evaluates to "N tests passed", or
 # fails listing every test whose result differs from what it expects.
 { lib }:
 let
-  fakePackage = name: {
-    inherit name;
-    type = "derivation";
-    outPath = "/nix/store/00000000000000000000000000000000-${name}";
-    meta.mainProgram = name;
-  };
-  pkgs = {
-    stellar-heads-backend = fakePackage "stellar-heads-backend";
-    stellar-heads-web = fakePackage "stellar-heads-web";
-    coreutils = fakePackage "coreutils";
-    gnugrep = fakePackage "gnugrep";
-    openssl = fakePackage "openssl";
-    rclone = fakePackage "rclone";
-    linkFarm = name: _entries: fakePackage name;
-    nginxModules.brotli = fakePackage "nginx-brotli";
-    formats.toml = _: {
-      type = lib.types.attrsOf lib.types.anything;
-      # The rendered text itself stands in for the file (evaluation writes nothing to the store).
-      generate = _name: value: builtins.toJSON value;
-    };
-    writeShellApplication = { name, ... }: fakePackage name;
-  };
-
-  freeform = lib.mkOption {
-    type = lib.types.submodule { freeformType = lib.types.attrsOf lib.types.anything; };
-    default = { };
-  };
-  # The NixOS options the module sets, as free-form attribute sets.
-  standIns = {
-    options = {
-      assertions = lib.mkOption {
-        type = lib.types.listOf lib.types.unspecified;
-        default = [ ];
-      };
-      users = freeform;
-      systemd = freeform;
-      networking = lib.mkOption {
-        type = lib.types.submodule {
-          freeformType = lib.types.attrsOf lib.types.anything;
-          # Port lists from several definitions are concatenated, as in NixOS.
-          options.firewall.interfaces = lib.mkOption {
-            type = lib.types.attrsOf (lib.types.submodule {
-              options.allowedTCPPorts = lib.mkOption {
-                type = lib.types.listOf lib.types.port;
-                default = [ ];
-              };
-            });
-            default = { };
-          };
-        };
-        default = { };
-      };
-      services.prometheus = lib.mkOption {
-        type = lib.types.submodule {
-          freeformType = lib.types.attrsOf lib.types.anything;
-          options.listenAddress = lib.mkOption { default = "0.0.0.0"; };
-          options.port = lib.mkOption { default = 9090; };
-        };
-        default = { };
-      };
-      services.grafana = freeform;
-      services.postgresql = lib.mkOption {
-        type = lib.types.submodule {
-          freeformType = lib.types.attrsOf lib.types.anything;
-          options.package = lib.mkOption { default = fakePackage "postgresql"; };
-        };
-        default = { };
-      };
-      services.nginx = lib.mkOption {
-        type = lib.types.submodule {
-          freeformType = lib.types.attrsOf lib.types.anything;
-          options.user = lib.mkOption { default = "nginx"; };
-          options.group = lib.mkOption { default = "nginx"; };
-        };
-        default = { };
-      };
-    };
-  };
+  # Fake packages and free-form stand-ins for the NixOS options (shared with the containers).
+  inherit (import ./stand-ins.nix { inherit lib; }) pkgs options;
 
   evaluate =
     extra:
     (lib.evalModules {
       modules = [
-        standIns
+        options
         ../module.nix
         { _module.args.pkgs = pkgs; }
         {
@@ -135,7 +59,10 @@ let
         enable = true;
         apiTargets = [ "10.0.0.11:9464" "10.0.0.12:9464" ];
         nodeTargets = [ "10.0.0.10:9100" "10.0.0.11:9100" "10.0.0.12:9100" ];
-        grafana.secretKeyFile = "/run/keys/grafana";
+        grafana = {
+          secretKeyFile = "/run/keys/grafana";
+          adminPasswordFile = "/run/keys/grafana-admin";
+        };
       };
     };
   };
@@ -167,7 +94,10 @@ let
   monitoredLocal = evaluate {
     services.stellar-heads.monitoring = {
       enable = true;
-      grafana.secretKeyFile = "/run/keys/grafana";
+      grafana = {
+        secretKeyFile = "/run/keys/grafana";
+        adminPasswordFile = "/run/keys/grafana-admin";
+      };
     };
   };
   offHost = evaluate {
@@ -210,6 +140,34 @@ let
         api = "http://stellar_heads_api";
         retries = true;
         ports = [ 80 443 ];
+      };
+    };
+    testTheEdgeHealthCheckIsTheOperators = {
+      expr =
+        let
+          upstreams = settings: (evaluate {
+            services.stellar-heads = {
+              role = "edge";
+              edge = { apiServers = [ "10.0.0.11:8080" ]; } // settings;
+            };
+          }).services.nginx.appendHttpConfig;
+          refused = failTimeout: !(builtins.tryEval (builtins.deepSeq (upstreams { inherit failTimeout; }) true)).success;
+        in
+        {
+          custom = lib.hasInfix "server 10.0.0.11:8080 max_fails=3 fail_timeout=30s;"
+            (upstreams { maxFails = 3; failTimeout = "30s"; });
+          milliseconds = lib.hasInfix "fail_timeout=500ms;" (upstreams { failTimeout = "500ms"; });
+          # Pasted into nginx's configuration: anything but a time is refused.
+          injected = refused "10s; evil";
+          unitless = refused "10 s";
+          empty = refused "";
+        };
+      expected = {
+        custom = true;
+        milliseconds = true;
+        injected = true;
+        unitless = true;
+        empty = true;
       };
     };
     testAnApiNodeListensOnThePrivateNetworkForTheEdgeOnly = {
@@ -330,6 +288,29 @@ let
         };
       };
     };
+    testGrafanaNeedsAnAdminPasswordFromAFile = {
+      expr = {
+        missing = mentions "monitoring.grafana.adminPasswordFile" (failed (evaluate {
+          services.stellar-heads.monitoring = {
+            enable = true;
+            grafana.secretKeyFile = "/run/keys/grafana";
+          };
+        }));
+        withoutGrafana = failed (evaluate {
+          services.stellar-heads.monitoring = {
+            enable = true;
+            grafana.enable = false;
+          };
+        });
+        inherit (monitoredLocal.services.grafana.settings.security) admin_user admin_password;
+      };
+      expected = {
+        missing = true;
+        withoutGrafana = [ ];
+        admin_user = "admin";
+        admin_password = "$__file{/run/keys/grafana-admin}";
+      };
+    };
     testTheCertificateCheckFollowsACertificateGivenInsteadOfAcme = {
       expr =
         (evaluate {
@@ -391,7 +372,7 @@ let
           };
         }
       ];
-      expected = [ 1 2 1 1 1 1 1 0 ];
+      expected = [ 1 2 1 1 1 2 1 0 ];
     };
     testDefaultsPassEveryAssertion = {
       expr = failed local;
@@ -419,6 +400,20 @@ let
         url = "postgres://stellar-heads@localhost/stellar-heads?host=/run/postgresql";
         after = true;
       };
+    };
+    testNetworkOnlineOnlyWhereTheDatabaseIsRemote = {
+      # Ordered after network-online.target only where it is also wanted (systemd warns
+      # otherwise); a local database is reached over a unix socket.
+      expr = map
+        (unit: {
+          after = lib.elem "network-online.target" unit.after;
+          wants = lib.elem "network-online.target" (unit.wants or [ ]);
+        }) [ service externalService apiService ];
+      expected = [
+        { after = false; wants = false; }
+        { after = true; wants = true; }
+        { after = true; wants = true; }
+      ];
     };
     testUnixSocketsOnlyWithALocalDatabase = {
       expr = {

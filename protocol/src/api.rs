@@ -100,6 +100,9 @@ pub struct MatchTicket {
     pub mode: GameMode,
     /// The simulation version the server re-plays with ([`crate::record::SIM_VERSION`]).
     pub sim_version: u32,
+    /// The match's seed, chosen by the server: the game plays the match with it and its
+    /// record carries it (see [`crate::record`]).
+    pub seed: u32,
     #[serde(with = "time::serde::rfc3339")]
     pub started_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]

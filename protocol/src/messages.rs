@@ -14,7 +14,7 @@ use crate::rules::{GameMode, Outcome};
 use crate::username::Username;
 
 /// Bumped on any incompatible change; the game announces it in `Ready`.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Who plays on the left side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,8 +35,8 @@ pub enum PageToGame {
         mode: GameMode,
     },
     /// The server started the match the game asked for (`KickoffRequested`): play it under
-    /// this id.
-    Kickoff { match_id: Uuid },
+    /// this id, with this seed (the ticket's).
+    Kickoff { match_id: Uuid, seed: u32 },
     /// The match could not be started; the game shows why and stays on its screen.
     KickoffRefused { message: String },
     /// Play a stored match back instead of playing: who played it, and its record.

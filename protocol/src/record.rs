@@ -1,6 +1,11 @@
-//! A compact record of a match: its mode and the inputs of every side a person played, tick
-//! by tick. With the deterministic simulation, replaying the record reproduces the match
-//! exactly, so the server re-plays every result instead of believing it.
+//! A compact record of a match: its mode, its seed and the inputs of every side a person
+//! played, tick by tick. With the deterministic simulation, replaying the record reproduces
+//! the match exactly, so the server re-plays every result instead of believing it.
+//!
+//! The seed is the server's (each ranked match's ticket carries a fresh one): the kick-offs
+//! and the computer's timing depend on it, so a record re-plays to its score only with the
+//! seed of the match it was played in, and a copy of someone's record submitted in another
+//! match re-plays to another result.
 //!
 //! Against the computer the record holds the human's inputs only: the server runs the
 //! computer itself, so nothing a client says about the computer's play can count. Inputs are
@@ -28,9 +33,18 @@ pub mod input {
 
 /// The version of the simulation (physics, rules, the computer's play) and of this record
 /// format. Bump it with *any* change that could make a recorded match play out differently:
-/// the server refuses records of another version (`outdated_game`) rather than re-playing
+/// the server refuses results of another version (`outdated_game`) rather than re-playing
 /// them wrongly.
-pub const SIM_VERSION: u32 = 3;
+///
+/// - 3: 8 solver substeps, no seed.
+/// - 4: 2 solver substeps (a re-play costs a quarter of the solver's work), and the match's
+///   seed moves each kick-off's ball and the computer's reaction and timing.
+pub const SIM_VERSION: u32 = 4;
+
+/// The oldest version the simulation still plays: stored records of versions
+/// `OLDEST_SIM_VERSION..=SIM_VERSION` can be watched and audited; only [`SIM_VERSION`] can be
+/// submitted.
+pub const OLDEST_SIM_VERSION: u32 = 3;
 
 /// The most ticks a record may hold: a match ends at the time limit.
 pub const MAX_FRAMES: u32 = MATCH_TICKS;
@@ -45,6 +59,9 @@ pub struct MatchRecord {
     /// [`SIM_VERSION`] of the game that played the match.
     pub sim_version: u32,
     pub mode: GameMode,
+    /// The match's seed, from its ticket (0 in records of version 3, which had none).
+    #[serde(default)]
+    pub seed: u32,
     /// Ticks played; equals the number of input frames.
     pub ticks: u32,
     /// Run-length encoded, base64 input frames (see the module docs).
@@ -67,7 +84,10 @@ pub enum RecordError {
     UnknownBits,
     #[error("the record says {declared} ticks but holds {actual}")]
     TickCount { declared: u32, actual: u32 },
-    #[error("the record was made by game version {0}, this server plays version {SIM_VERSION}")]
+    #[error(
+        "the record was made by game version {0}; this game plays versions \
+         {OLDEST_SIM_VERSION} to {SIM_VERSION}"
+    )]
     Version(u32),
 }
 
@@ -156,19 +176,20 @@ pub fn decode_inputs(text: &str, sides: usize) -> Result<Vec<[u8; 2]>, RecordErr
 }
 
 impl MatchRecord {
-    /// The record of a match played now, by this game.
-    pub fn new(mode: GameMode, frames: &[[u8; 2]]) -> Self {
+    /// The record of a match played now, by this game, with `seed`.
+    pub fn new(mode: GameMode, seed: u32, frames: &[[u8; 2]]) -> Self {
         Self {
             sim_version: SIM_VERSION,
             mode,
+            seed,
             ticks: frames.len() as u32,
             inputs: encode_inputs(frames, recorded_sides(mode)),
         }
     }
 
-    /// The frames, checked against the version and the declared tick count.
+    /// The frames, checked against the versions the game plays and the declared tick count.
     pub fn frames(&self) -> Result<Vec<[u8; 2]>, RecordError> {
-        if self.sim_version != SIM_VERSION {
+        if !(OLDEST_SIM_VERSION..=SIM_VERSION).contains(&self.sim_version) {
             return Err(RecordError::Version(self.sim_version));
         }
         if self.ticks > MAX_FRAMES {
@@ -199,13 +220,14 @@ mod tests {
             GameMode::VsComputer {
                 difficulty: Difficulty::Hard,
             },
+            7,
             &frames,
         );
         // Against the computer only the human's side is kept.
         let human: Vec<[u8; 2]> = frames.iter().map(|[left, _]| [*left, 0]).collect();
         assert_eq!(record.frames().unwrap(), human);
         assert!(record.inputs.len() < 20, "{}", record.inputs);
-        let two = MatchRecord::new(GameMode::LocalTwoPlayer, &frames);
+        let two = MatchRecord::new(GameMode::LocalTwoPlayer, 0, &frames);
         assert_eq!(two.frames().unwrap(), frames);
     }
 
@@ -215,12 +237,12 @@ mod tests {
         let frames: Vec<[u8; 2]> = (0..MAX_FRAMES)
             .map(|tick| [(tick % 2) as u8, input::LEFT])
             .collect();
-        let record = MatchRecord::new(GameMode::LocalTwoPlayer, &frames);
+        let record = MatchRecord::new(GameMode::LocalTwoPlayer, 0, &frames);
         assert_eq!(record.inputs.len(), MAX_INPUTS_LEN);
         assert_eq!(record.frames().unwrap(), frames);
         let mut longer = frames.clone();
         longer.push([0, 0]);
-        let too_long = MatchRecord::new(GameMode::LocalTwoPlayer, &longer);
+        let too_long = MatchRecord::new(GameMode::LocalTwoPlayer, 0, &longer);
         assert_eq!(too_long.frames(), Err(RecordError::TooManyTicks));
     }
 
@@ -247,10 +269,18 @@ mod tests {
             decode_inputs(&"A".repeat(MAX_INPUTS_LEN + 4), 2),
             Err(RecordError::TooLarge)
         );
-        let mut old = MatchRecord::new(GameMode::LocalTwoPlayer, &[[0, 0]; 3]);
-        old.sim_version = SIM_VERSION - 1;
-        assert_eq!(old.frames(), Err(RecordError::Version(SIM_VERSION - 1)));
-        let mut record = MatchRecord::new(GameMode::LocalTwoPlayer, &[[0, 0]; 3]);
+        let mut old = MatchRecord::new(GameMode::LocalTwoPlayer, 0, &[[0, 0]; 3]);
+        old.sim_version = OLDEST_SIM_VERSION - 1;
+        assert_eq!(
+            old.frames(),
+            Err(RecordError::Version(OLDEST_SIM_VERSION - 1))
+        );
+        old.sim_version = SIM_VERSION + 1;
+        assert_eq!(old.frames(), Err(RecordError::Version(SIM_VERSION + 1)));
+        // Older versions the game still plays decode (to be watched and audited).
+        old.sim_version = OLDEST_SIM_VERSION;
+        assert!(old.frames().is_ok());
+        let mut record = MatchRecord::new(GameMode::LocalTwoPlayer, 0, &[[0, 0]; 3]);
         record.ticks = 4;
         assert_eq!(
             record.frames(),

@@ -30,7 +30,7 @@ async function hostedGame(page) {
 // The host answers the game's kick-off request, as the site does once the server started a match.
 async function answerKickoff(page) {
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "kickoff_requested"), null, { timeout: 60_000 });
-  await page.evaluate(() => window.sendToGame({ type: "kickoff", data: { match_id: crypto.randomUUID() } }));
+  await page.evaluate(() => window.sendToGame({ type: "kickoff", data: { match_id: crypto.randomUUID(), seed: 7 } }));
 }
 
 // Waits for the final whistle (the hard computer wins against a player who stopped playing)

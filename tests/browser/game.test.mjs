@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { sharedBrowser, baseUrl, artifactDir, launch } from "./lib/browser.mjs";
 import { colourStats } from "./lib/pixels.mjs";
+import { genuineMatch } from "./lib/record.mjs";
 
 const shared = sharedBrowser();
 
@@ -71,7 +72,7 @@ test("the game loads with a progress bar while it compiles, draws a frame and po
 
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "ready"), null, { timeout: 120_000 });
   const ready = await page.evaluate(() => window.hostLog.find((m) => m.type === "ready"));
-  assert.deepEqual(ready, { type: "ready", data: { protocol_version: 2, sim_version: 3 } });
+  assert.deepEqual(ready, { type: "ready", data: { protocol_version: 3, sim_version: 4 } });
 
   // The title screen (HTML over the canvas) names the players; a non-blank frame behind it.
   await frame.locator("#title").waitFor({ state: "visible" });
@@ -112,7 +113,7 @@ test("the page starts a match and hears about its goals", { timeout: 300_000 }, 
   // The game asks its page to start the match (the site asks the server); it kicks off when
   // the page answers with the match's id.
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "kickoff_requested"), null, { timeout: 60_000 });
-  await page.evaluate(() => window.sendToGame({ type: "kickoff", data: { match_id: crypto.randomUUID() } }));
+  await page.evaluate(() => window.sendToGame({ type: "kickoff", data: { match_id: crypto.randomUUID(), seed: 7 } }));
   await page.waitForFunction(() => window.hostLog.some((m) => m.type === "goal"), null, { timeout: 240_000 });
   const goal = await page.evaluate(() => window.hostLog.find((m) => m.type === "goal"));
   assert.equal(goal.data.scorer, "right");
@@ -122,8 +123,8 @@ test("the page starts a match and hears about its goals", { timeout: 300_000 }, 
 });
 
 test("the game plays a record back: paused nothing moves, played on it ends on the record's score", { timeout: 300_000 }, async () => {
-  // A real match (standing still against the easy computer), played headless natively.
-  const genuine = JSON.parse(process.env.STELLAR_HEADS_GENUINE_MATCH);
+  // A real match (standing still against the normal computer), played headless natively.
+  const genuine = genuineMatch(20261203);
   const { record } = genuine.result;
   const page = await shared.browser.newPage({ viewport: { width: 1100, height: 640 } });
   await page.goto(`${baseUrl()}/game-host/index.html`);

@@ -73,6 +73,12 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         let browser = web::browser_tests(&dist, &cluster.admin_url(), !args.only_browser)?;
         totals.passed += browser.passed;
         totals.failed += browser.failed;
+        if !args.no_deploy && !args.only_browser {
+            // The deployment under real systemd needs the built web root.
+            let containers = deploy::container_scenarios(&dist)?;
+            totals.passed += containers.passed;
+            totals.failed += containers.failed;
+        }
         if !args.no_repro && !args.only_browser {
             web::check_reproducible()?;
         }

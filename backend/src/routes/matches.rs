@@ -12,12 +12,11 @@ use protocol::api::{
     DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MatchHistoryPage, MatchReplay, MatchResultSubmission,
     MatchStatus, MatchTicket, StartMatchRequest, StoredMatch,
 };
-use protocol::record::{MatchRecord, RecordError, SIM_VERSION};
+use protocol::record::{MatchRecord, SIM_VERSION, decode_inputs, recorded_sides};
 use protocol::rules::{RulesViolation, TICKS_PER_SECOND, check_final_score};
 use protocol::{Difficulty, ErrorCode, GameMode, Outcome};
 use serde::Deserialize;
 use sqlx::FromRow;
-use stellar_heads_game::replay::ReplayError;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -110,16 +109,20 @@ pub async fn start(
     }
     let forfeited = tickets::close_players_tickets(&mut *tx, caller.player_id).await?;
     let ttl = i64::try_from(state.settings.match_ticket_ttl.as_secs()).unwrap_or(i64::MAX);
-    let (match_id, started_at, expires_at): (Uuid, OffsetDateTime, OffsetDateTime) =
+    // The match's seed: only this match's record re-plays to its result with it.
+    let drawn: u32 = rand::random();
+    let (match_id, seed, started_at, expires_at): (Uuid, i64, OffsetDateTime, OffsetDateTime) =
         sqlx::query_as(
-            "INSERT INTO match_tickets (player_id, mode, difficulty, sim_version, expires_at) \
-             VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) \
-             RETURNING id, started_at, expires_at",
+            "INSERT INTO match_tickets (player_id, mode, difficulty, sim_version, seed, \
+                                        expires_at) \
+             VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) \
+             RETURNING id, seed, started_at, expires_at",
         )
         .bind(caller.player_id)
         .bind(mode)
         .bind(difficulty)
         .bind(i32::try_from(SIM_VERSION).map_err(ApiError::internal)?)
+        .bind(i64::from(drawn))
         .bind(ttl as f64)
         .fetch_one(&mut *tx)
         .await?;
@@ -139,11 +142,35 @@ pub async fn start(
             match_id,
             mode: request.mode,
             sim_version: SIM_VERSION,
+            seed: u32::try_from(seed).map_err(|_| corrupt("seed", match_id))?,
             started_at,
             expires_at,
             forfeited: forfeited.first().copied(),
         }),
     ))
+}
+
+/// A result whose re-play failed: `refusal`, and the match closed (a ranked one as a
+/// forfeit) if that was its last re-play.
+async fn failed_replay(state: &AppState, match_id: Uuid, refusal: ApiError) -> ApiError {
+    match tickets::close_if_spent(&state.db, match_id).await {
+        Ok(forfeited) => {
+            if !forfeited.is_empty() {
+                state.metrics.matches_forfeited(forfeited.len() as u64);
+                state.top.refresh_after_change(&state.reads).await;
+                tracing::info!(%match_id, "match forfeited after its last failed re-play");
+            }
+            ApiError {
+                message: format!(
+                    "{} (a match is closed after {} results that do not re-play)",
+                    refusal.message,
+                    tickets::MAX_REPLAYS
+                ),
+                ..refusal
+            }
+        }
+        Err(error) => error.into(),
+    }
 }
 
 fn account_gone() -> ApiError {
@@ -160,19 +187,20 @@ fn match_closed() -> ApiError {
 
 /// Checks what can be checked without the database or a replay.
 fn check_result(submission: &MatchResultSubmission) -> ApiResult<()> {
-    match submission.record.frames() {
-        Ok(_) => {}
-        Err(RecordError::Version(version)) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::OutdatedGame,
-                format!(
-                    "this match was played with game version {version}, and this server \
-                     plays version {SIM_VERSION}: reload the page to get the current game"
-                ),
-            ));
-        }
-        Err(error) => return Err(invalid_record(error.to_string())),
+    // Older versions still play (for watching), but a result counts only in this one.
+    let version = submission.record.sim_version;
+    if version != SIM_VERSION {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::OutdatedGame,
+            format!(
+                "this match was played with game version {version}, and this server \
+                 plays version {SIM_VERSION}: reload the page to get the current game"
+            ),
+        ));
+    }
+    if let Err(error) = submission.record.frames() {
+        return Err(invalid_record(error.to_string()));
     }
     check_final_score(
         submission.player_score,
@@ -206,6 +234,7 @@ struct TicketRow {
     mode: String,
     difficulty: Option<String>,
     sim_version: i32,
+    seed: i64,
     started_at: OffsetDateTime,
     expires_at: OffsetDateTime,
     now: OffsetDateTime,
@@ -228,7 +257,7 @@ fn resubmission(
         MatchStatus::Verified
             if stored.player_score == submission.player_score
                 && stored.opponent_score == submission.opponent_score
-                && record_inputs == Some(submission.record.inputs.as_str()) =>
+                && same_inputs(record_inputs, stored.mode, &submission.record) =>
         {
             Ok((StatusCode::OK, Json(stored)))
         }
@@ -236,6 +265,33 @@ fn resubmission(
             ErrorCode::MatchConflict,
             "a different result was already stored for this match",
         )),
+    }
+}
+
+/// Whether `record` holds the stored inputs: compared decoded, so that a retry whose
+/// encoder wrote the same frames differently is still the same result.
+fn same_inputs(stored: Option<&str>, mode: GameMode, record: &MatchRecord) -> bool {
+    let Some(stored) = stored else {
+        return false;
+    };
+    match (decode_inputs(stored, recorded_sides(mode)), record.frames()) {
+        (Ok(stored), Ok(submitted)) => stored == submitted,
+        _ => false,
+    }
+}
+
+/// The answer when the ticket is gone: the stored match as a retry's, or closed.
+async fn already_stored(
+    db: &sqlx::PgPool,
+    match_id: Uuid,
+    caller: Uuid,
+    submission: &MatchResultSubmission,
+) -> ApiResult<(StatusCode, Json<StoredMatch>)> {
+    match stored_match(db, match_id).await? {
+        Some((existing, record_inputs)) => {
+            resubmission(&existing, record_inputs.as_deref(), caller, submission)
+        }
+        None => Err(match_closed()),
     }
 }
 
@@ -276,7 +332,7 @@ pub async fn submit_result(
         );
     }
     let ticket: Option<TicketRow> = sqlx::query_as(
-        "SELECT mode, difficulty, sim_version, started_at, expires_at, now() AS now \
+        "SELECT mode, difficulty, sim_version, seed, started_at, expires_at, now() AS now \
          FROM match_tickets WHERE id = $1 AND player_id = $2",
     )
     .bind(match_id)
@@ -325,9 +381,27 @@ pub async fn submit_result(
         ));
     }
 
+    // A record carries the seed it was played with: another match's (a copied record) is
+    // refused before any re-play. One relabelled with this seed re-plays to another result.
+    if i64::from(submission.record.seed) != ticket.seed {
+        return Err(ApiError {
+            field: Some("record.seed".into()),
+            ..invalid_record(
+                "this record was played in another match (its seed is not this match's)",
+            )
+        });
+    }
+
+    // Each re-play costs the match one of its few (`tickets::MAX_REPLAYS`).
+    if !tickets::take_replay(&state.db, match_id).await? {
+        // Stored meanwhile (a concurrent retry), closed, or out of re-plays.
+        return already_stored(&state.db, match_id, caller.player_id, &submission).await;
+    }
     let replayed = match state.verifier.replay(submission.record.clone()).await {
         Ok(result) => result,
         Err(VerifyError::Busy) => {
+            // Nothing ran: the re-play is given back.
+            tickets::return_replay(&state.db, match_id).await?;
             return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Busy,
@@ -335,11 +409,9 @@ pub async fn submit_result(
             )
             .retry_after(1));
         }
-        Err(VerifyError::Replay(ReplayError::Record(error))) => {
-            return Err(invalid_record(error.to_string()));
-        }
-        Err(VerifyError::Replay(error @ ReplayError::WrongLength { .. })) => {
-            return Err(invalid_record(error.to_string()));
+        // Malformed, or not a whole match.
+        Err(VerifyError::Replay(error)) => {
+            return Err(failed_replay(&state, match_id, invalid_record(error.to_string())).await);
         }
         Err(error @ VerifyError::Crashed(_)) => return Err(ApiError::internal(error)),
     };
@@ -352,25 +424,26 @@ pub async fn submit_result(
             replayed = ?(replayed.left, replayed.right),
             "result does not match its replay"
         );
-        return Err(ApiError::new(
+        let refusal = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::ResultMismatch,
             format!(
                 "re-playing this match gives {}–{}, not the {}–{} submitted",
                 replayed.left, replayed.right, submission.player_score, submission.opponent_score
             ),
-        ));
+        );
+        return Err(failed_replay(&state, match_id, refusal).await);
     }
     state.metrics.replayed(ReplayOutcome::Verified);
 
     let outcome = Outcome::from_scores(replayed.left, replayed.right);
     let inserted: Result<Option<MatchRow>, sqlx::Error> = sqlx::query_as(&format!(
         "WITH ticket AS (DELETE FROM match_tickets WHERE id = $1 AND player_id = $2 \
-                         RETURNING id, player_id, mode, difficulty) \
+                         RETURNING id, player_id, mode, difficulty, seed) \
          INSERT INTO matches (id, player_id, player_score, opponent_score, outcome, \
                               duration_ticks, mode, difficulty, status, record_inputs, \
-                              sim_version) \
-         SELECT id, player_id, $3, $4, $5, $6, mode, difficulty, 'verified', $7, $8 \
+                              sim_version, seed) \
+         SELECT id, player_id, $3, $4, $5, $6, mode, difficulty, 'verified', $7, $8, seed \
          FROM ticket RETURNING {MATCH_COLUMNS}"
     ))
     .bind(match_id)
@@ -395,15 +468,7 @@ pub async fn submit_result(
             Ok((StatusCode::CREATED, Json(row.to_api()?)))
         }
         // The ticket went while we re-played: a concurrent retry stored it, or it was closed.
-        Ok(None) => match stored_match(&state.db, match_id).await? {
-            Some((existing, record_inputs)) => resubmission(
-                &existing,
-                record_inputs.as_deref(),
-                caller.player_id,
-                &submission,
-            ),
-            None => Err(match_closed()),
-        },
+        Ok(None) => already_stored(&state.db, match_id, caller.player_id, &submission).await,
         Err(error) if is_foreign_key_violation(&error) => Err(account_gone()),
         Err(error) => Err(error.into()),
     }
@@ -421,13 +486,14 @@ pub async fn record(
         stored: MatchRow,
         record_inputs: String,
         sim_version: i32,
+        seed: Option<i64>,
         username: String,
         wallet_address: String,
     }
     let row: Option<Row> = sqlx::query_as(
         "SELECT m.id, m.player_id, m.player_score, m.opponent_score, m.outcome, \
                 m.duration_ticks, m.mode, m.difficulty, m.status, m.played_at, \
-                m.record_inputs, m.sim_version, p.username, p.wallet_address \
+                m.record_inputs, m.sim_version, m.seed, p.username, p.wallet_address \
          FROM matches m JOIN players p ON p.id = m.player_id \
          WHERE m.id = $1 AND m.status = 'verified' AND m.mode = 'vs_computer' \
                AND p.closed_at IS NULL",
@@ -444,6 +510,7 @@ pub async fn record(
             sim_version: u32::try_from(row.sim_version)
                 .map_err(|_| corrupt("version", match_id))?,
             mode: stored.mode,
+            seed: u32::try_from(row.seed.unwrap_or(0)).map_err(|_| corrupt("seed", match_id))?,
             ticks: stored.duration_ticks,
             inputs: row.record_inputs,
         },

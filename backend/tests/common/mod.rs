@@ -235,9 +235,18 @@ impl TestApp {
 
     /// Starts a match and returns its id.
     pub async fn ticket(&self, player: &Player, mode: Value) -> String {
+        self.seeded_ticket(player, mode).await.0
+    }
+
+    /// A started match: its id and its seed (a record counts only with its own match's).
+    pub async fn seeded_ticket(&self, player: &Player, mode: Value) -> (String, u32) {
         let response = self.start_match(player, mode).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
-        response.json()["match_id"].as_str().unwrap().to_owned()
+        let ticket = response.json();
+        (
+            ticket["match_id"].as_str().unwrap().to_owned(),
+            u32::try_from(ticket["seed"].as_u64().unwrap()).unwrap(),
+        )
     }
 
     /// Moves a started match's start an hour back, as if it had been played by now.
@@ -261,15 +270,14 @@ impl TestApp {
     }
 
     /// Starts a match, lets its real time pass (by backdating it) and submits `played`.
-    pub async fn play(
-        &self,
-        player: &Player,
-        played: &(MatchRecord, ReplayResult),
-    ) -> TestResponse {
-        let mode = serde_json::to_value(played.0.mode).unwrap();
-        let match_id = self.ticket(player, mode).await;
+    /// Starts a ranked match against `difficulty`, plays it headless with its seed (the
+    /// player stands still) and submits its true result.
+    pub async fn play(&self, player: &Player, difficulty: Difficulty) -> TestResponse {
+        let mode = serde_json::to_value(GameMode::VsComputer { difficulty }).unwrap();
+        let (match_id, seed) = self.seeded_ticket(player, mode).await;
         self.backdate(&match_id).await;
-        self.submit(player, &match_id, result_body(played)).await
+        let played = idle_match(difficulty, seed);
+        self.submit(player, &match_id, result_body(&played)).await
     }
 
     /// Test data for tests about what is done with stored results (rankings, history,
@@ -333,9 +341,9 @@ impl TestApp {
     }
 }
 
-/// A real match, played headless: the player stands still against the computer.
-pub fn idle_match(difficulty: Difficulty) -> (MatchRecord, ReplayResult) {
-    play_scripted(GameMode::VsComputer { difficulty }, |_| [0, 0])
+/// A real match with `seed`, played headless: the player stands still against the computer.
+pub fn idle_match(difficulty: Difficulty, seed: u32) -> (MatchRecord, ReplayResult) {
+    play_scripted(GameMode::VsComputer { difficulty }, seed, |_| [0, 0])
 }
 
 /// The body that submits `played` with its true score.

@@ -180,6 +180,7 @@ fn kick_off(frame: HtmlIFrameElement, mode: GameMode, token: String, session: Se
         let answer = match api::start_match(&token, mode).await {
             Ok(ticket) => PageToGame::Kickoff {
                 match_id: ticket.match_id,
+                seed: ticket.seed,
             },
             Err(error) if error.is_session_rejected() => {
                 session.dispatch(SessionAction::Rejected(SESSION_ENDED.to_owned()));
@@ -273,6 +274,8 @@ fn play_as(props: &PlayAsProps) -> Html {
                             &target,
                             &PageToGame::Kickoff {
                                 match_id: practice_match_id(),
+                                // Nothing is submitted: any seed, a fresh one each match.
+                                seed: (js_sys::Math::random() * f64::from(u32::MAX)) as u32,
                             },
                         ),
                     },

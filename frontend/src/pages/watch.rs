@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use protocol::api::MatchReplay;
 use protocol::messages::{GameToPage, PROTOCOL_VERSION, PageToGame};
+use protocol::record::OLDEST_SIM_VERSION;
 use uuid::Uuid;
 use web_sys::HtmlIFrameElement;
 use yew::platform::spawn_local;
@@ -96,15 +97,21 @@ impl Reducible for WatchState {
 }
 
 impl WatchState {
-    /// The game can play this record: same page protocol, same simulation.
+    /// The game can play this record: same page protocol, and a simulation version the game
+    /// still plays (its own, back to `OLDEST_SIM_VERSION`).
     fn can_play(&self) -> bool {
         match (&self.replay, self.game_version) {
             (Some(replay), Some((protocol, sim))) => {
-                protocol == PROTOCOL_VERSION && sim == replay.record.sim_version
+                protocol == PROTOCOL_VERSION && plays(sim, replay.record.sim_version)
             }
             _ => false,
         }
     }
+}
+
+/// Whether a game of simulation version `game` plays a record of version `record`.
+fn plays(game: u32, record: u32) -> bool {
+    (OLDEST_SIM_VERSION..=game).contains(&record)
 }
 
 fn send(frame: &NodeRef, message: &PageToGame) {
@@ -224,7 +231,7 @@ pub fn watch(props: &WatchProps) -> Html {
         Some((protocol, _)) if protocol != PROTOCOL_VERSION => html! {
             <Notice tone={Tone::Error}>{ format!("This page and the game are of different versions (protocol {PROTOCOL_VERSION}/{protocol}): reload the page.") }</Notice>
         },
-        Some((_, sim)) if sim != replay.record.sim_version => html! {
+        Some((_, sim)) if !plays(sim, replay.record.sim_version) => html! {
             <Notice tone={Tone::Error}>
                 <span id="watch-status">{ format!(
                     "This match was played on another version of the game (simulation {}; this game plays {sim}), so it cannot be played back here.",

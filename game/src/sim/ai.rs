@@ -3,8 +3,10 @@
 //! It fetches the ball from behind so that running into it pushes it toward the other goal,
 //! drops back between the ball and its own goal when the ball is past it, jumps for high
 //! balls and kicks when the ball is in reach and in front of it. The hard computer also reads
-//! the ball's flight to be where it comes down. Deterministic: no randomness, only the match
-//! state. `tests/difficulty.rs` measures that each level beats the one below.
+//! the ball's flight to be where it comes down. Deterministic: from version 4 its reaction
+//! time is a tick longer half the time and the rhythm of its jumps and kicks shifts at every
+//! kick-off, drawn from the match's seed (`chance`), and nothing else varies.
+//! `tests/difficulty.rs` measures that each level beats the one below.
 
 use std::collections::VecDeque;
 
@@ -14,6 +16,7 @@ use protocol::messages::Side;
 use protocol::record::input;
 use protocol::{Difficulty, GameMode};
 
+use super::chance::MatchRng;
 use super::constants::*;
 use super::{Ball, MatchSettings, Player, TickInputs};
 
@@ -64,11 +67,18 @@ pub fn skill(difficulty: Difficulty) -> Skill {
 pub struct AiMemory {
     ball_history: VecDeque<(Vec2, Vec2)>,
     ticks: u32,
+    /// Shifts the ticks on which it may jump and kick; drawn at every kick-off.
+    rhythm: u32,
 }
 
 impl AiMemory {
+    /// A kick-off: a new rhythm (0 in an unseeded match).
+    pub fn kickoff(&mut self, rng: &mut MatchRng) {
+        self.rhythm = rng.below(60);
+    }
+
     /// This tick's input bits for the computer playing `me`, which sees the ball as it was
-    /// `skill.reaction_ticks` ago.
+    /// `skill.reaction_ticks` ago (or a tick earlier, half the time, in a seeded match).
     pub fn think(
         &mut self,
         skill: Skill,
@@ -76,13 +86,17 @@ impl AiMemory {
         at: Vec2,
         velocity: Vec2,
         ball: (Vec2, Vec2),
+        rng: &mut MatchRng,
     ) -> u8 {
         self.ball_history.push_back(ball);
-        while self.ball_history.len() > skill.reaction_ticks + 1 {
+        while self.ball_history.len() > skill.reaction_ticks + 2 {
             self.ball_history.pop_front();
         }
         self.ticks += 1;
-        let (seen_ball, seen_velocity) = self.ball_history.front().copied().unwrap_or_default();
+        // Up to a tick slower now and then: never quicker than its level.
+        let delay = skill.reaction_ticks + rng.below(2) as usize;
+        let newest = self.ball_history.len() - 1;
+        let (seen_ball, seen_velocity) = self.ball_history[newest.saturating_sub(delay)];
         decide(
             me,
             at,
@@ -90,7 +104,7 @@ impl AiMemory {
             seen_ball,
             seen_velocity,
             skill,
-            self.ticks,
+            self.ticks + self.rhythm,
         )
     }
 }
@@ -98,6 +112,7 @@ impl AiMemory {
 pub fn computer_inputs(
     settings: Res<MatchSettings>,
     mut memory: ResMut<AiMemory>,
+    mut rng: ResMut<MatchRng>,
     mut inputs: ResMut<TickInputs>,
     players: Query<(&Player, &Position, &LinearVelocity), Without<Ball>>,
     ball: Query<(&Position, &LinearVelocity), With<Ball>>,
@@ -118,6 +133,7 @@ pub fn computer_inputs(
         position.0,
         velocity.0,
         (ball_position.0, ball_velocity.0),
+        &mut rng,
     );
 }
 

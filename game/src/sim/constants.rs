@@ -71,3 +71,12 @@ pub const RIGHT_START_X: f32 = 300.0;
 pub const PLAYER_START_Y: f32 = GROUND_TOP + PLAYER_RADIUS;
 /// The ball drops in from above the centre spot.
 pub const BALL_START_Y: f32 = 40.0;
+/// From version 4, each kick-off drops the ball up to this far (px) to either side of the
+/// centre spot, by the match's seed (`chance`): the same for both sides on average.
+pub const KICKOFF_SPREAD: f32 = 24.0;
+
+/// Solver substeps per tick, by simulation version: 8 until version 3; 2 from version 4
+/// (the physics tests hold: bounces, kicks, no tunnelling at the fastest ball).
+pub fn substeps(version: u32) -> u32 {
+    if version >= 4 { 2 } else { 8 }
+}

@@ -8,15 +8,18 @@
 //! server.
 
 pub mod ai;
+pub mod chance;
 pub mod constants;
 pub mod controls;
 pub mod pitch;
 pub mod rules;
 
+use avian2d::dynamics::solver::schedule::{SubstepSchedule, SubstepSolverSet};
 use avian2d::prelude::*;
 use bevy::prelude::*;
 use protocol::GameMode;
 use protocol::messages::Side;
+use protocol::record::{MatchRecord, SIM_VERSION};
 
 pub use rules::{MatchPhase, MatchState};
 
@@ -46,21 +49,43 @@ impl TickInputs {
     }
 }
 
-/// Who controls the right side, and whose inputs are recorded.
+/// Who controls the right side, and whose inputs are recorded; which simulation version
+/// plays the match, with which seed.
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatchSettings {
     pub mode: GameMode,
     /// Goals to win and ticks to play (the protocol's rules unless a test shortens them).
     pub goals_to_win: u8,
     pub match_ticks: u32,
+    /// The simulation version whose rules apply: [`SIM_VERSION`] for a match played now,
+    /// a record's own for a record played back.
+    pub version: u32,
+    /// The match's seed ([`chance`]).
+    pub seed: u32,
 }
 
 impl MatchSettings {
+    /// A match of the current version with seed 0 (practice, tests).
     pub fn new(mode: GameMode) -> Self {
         Self {
             mode,
             goals_to_win: protocol::rules::GOALS_TO_WIN,
             match_ticks: protocol::rules::MATCH_TICKS,
+            version: SIM_VERSION,
+            seed: 0,
+        }
+    }
+
+    pub fn with_seed(self, seed: u32) -> Self {
+        Self { seed, ..self }
+    }
+
+    /// The settings a record was played with: its mode, version and seed.
+    pub fn of_record(record: &MatchRecord) -> Self {
+        Self {
+            version: record.sim_version,
+            seed: record.seed,
+            ..Self::new(record.mode)
         }
     }
 }
@@ -163,6 +188,11 @@ fn physics_plugins() -> bevy::app::PluginGroupBuilder {
         .add(SyncPlugin::new(schedule))
 }
 
+/// A run condition that never holds.
+fn never() -> bool {
+    false
+}
+
 #[derive(Debug)]
 pub struct SimulationPlugin;
 
@@ -171,14 +201,26 @@ impl Plugin for SimulationPlugin {
         app.add_plugins(physics_plugins())
             .insert_resource(Time::<Fixed>::from_hz(TICK_HZ))
             .insert_resource(Gravity(Vec2::NEG_Y * constants::GRAVITY))
-            // Substeps keep the heads' and ball's contacts stable at a 60 Hz tick.
-            .insert_resource(SubstepCount(8))
+            // Substeps keep the heads' and ball's contacts stable at a 60 Hz tick; each
+            // match sets its version's count (`rules::start_requested_match`).
+            .insert_resource(SubstepCount(constants::substeps(SIM_VERSION)))
+            // No joints: avian's XPBD joint solver and its velocity projection would run
+            // 15 systems in every substep for nothing (their results are exactly zero).
+            .configure_sets(
+                SubstepSchedule,
+                (
+                    SubstepSolverSet::SolveXpbdConstraints,
+                    SubstepSolverSet::XpbdVelocityProjection,
+                )
+                    .run_if(never),
+            )
             .init_resource::<MatchSettings>()
             .init_resource::<MatchState>()
             .init_resource::<TickInputs>()
             .init_resource::<InputLog>()
             .init_resource::<ReplaySource>()
             .init_resource::<ai::AiMemory>()
+            .init_resource::<chance::MatchRng>()
             .add_event::<GoalScored>()
             .add_event::<BallKicked>()
             .add_event::<MatchEnded>()

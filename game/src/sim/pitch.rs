@@ -57,16 +57,16 @@ pub fn spawn_pitch(mut commands: Commands) {
             solid(GOAL_DEPTH, CROSSBAR_THICKNESS, bar_x, bar_y),
         ));
     }
-    spawn_bodies(&mut commands);
+    spawn_bodies(&mut commands, BALL_START);
 }
 
 /// The two heads and the ball, fresh: every kickoff of a match spawns them anew, so that
 /// nothing of an earlier match (spin, contacts, solver caches) can reach into this one.
-pub fn spawn_bodies(commands: &mut Commands) {
+pub fn spawn_bodies(commands: &mut Commands, ball_start: Vec2) {
     for side in [Side::Left, Side::Right] {
         commands.spawn(player_bundle(side));
     }
-    commands.spawn(ball_bundle());
+    commands.spawn(ball_bundle(ball_start));
 }
 
 pub fn player_start(side: Side) -> Vec2 {
@@ -97,7 +97,7 @@ fn player_bundle(side: Side) -> impl Bundle {
     )
 }
 
-fn ball_bundle() -> impl Bundle {
+fn ball_bundle(start: Vec2) -> impl Bundle {
     (
         Name::new("ball"),
         Ball,
@@ -110,6 +110,6 @@ fn ball_bundle() -> impl Bundle {
         MaxLinearSpeed(BALL_MAX_SPEED),
         // A hard kick must not tunnel through a crossbar or a head.
         SweptCcd::default(),
-        Transform::from_xyz(BALL_START.x, BALL_START.y, 2.0),
+        Transform::from_xyz(start.x, start.y, 2.0),
     )
 }

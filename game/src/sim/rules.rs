@@ -5,6 +5,9 @@ use bevy::prelude::*;
 use protocol::messages::Side;
 use protocol::record::{input, recorded_sides};
 
+use super::ai::AiMemory;
+use super::chance::MatchRng;
+use super::constants::substeps as substeps_of;
 use super::constants::*;
 use super::pitch::{BALL_START, player_start, spawn_bodies};
 use super::{
@@ -125,7 +128,9 @@ pub fn start_requested_match(
     mut state: ResMut<MatchState>,
     mut log: ResMut<InputLog>,
     mut inputs: ResMut<TickInputs>,
-    mut memory: ResMut<super::ai::AiMemory>,
+    mut memory: ResMut<AiMemory>,
+    mut rng: ResMut<MatchRng>,
+    mut substeps: ResMut<SubstepCount>,
     mut source: ResMut<ReplaySource>,
     bodies: Query<Entity, MovingBody>,
 ) {
@@ -133,6 +138,8 @@ pub fn start_requested_match(
         return;
     };
     *settings = request.settings;
+    *rng = MatchRng::new(settings.version, settings.seed);
+    substeps.0 = substeps_of(settings.version);
     source.frames = request.replay;
     *state = MatchState {
         phase: MatchPhase::Kickoff {
@@ -142,14 +149,20 @@ pub fn start_requested_match(
     };
     log.frames.clear();
     *inputs = TickInputs::default();
-    *memory = super::ai::AiMemory::default();
+    *memory = AiMemory::default();
+    let ball_start = rng.kickoff_ball();
+    memory.kickoff(&mut rng);
     for body in &bodies {
         commands.entity(body).despawn();
     }
-    spawn_bodies(&mut commands);
+    spawn_bodies(&mut commands, ball_start);
 }
 
-fn reset_positions(players: &mut PlayerBodies<'_, '_>, ball: &mut BallBody<'_, '_>) {
+fn reset_positions(
+    players: &mut PlayerBodies<'_, '_>,
+    ball: &mut BallBody<'_, '_>,
+    ball_start: Vec2,
+) {
     for (mut player, mut position, mut velocity, mut spin) in players.iter_mut() {
         *player = Player::new(player.side);
         position.0 = player_start(player.side);
@@ -157,7 +170,7 @@ fn reset_positions(players: &mut PlayerBodies<'_, '_>, ball: &mut BallBody<'_, '
         spin.0 = 0.0;
     }
     if let Ok((mut position, mut velocity, mut spin)) = ball.single_mut() {
-        position.0 = BALL_START;
+        position.0 = ball_start;
         velocity.0 = Vec2::ZERO;
         spin.0 = 0.0;
     }
@@ -187,6 +200,8 @@ pub fn advance_phase(
     mut ended: EventWriter<MatchEnded>,
     mut players: PlayerBodies<'_, '_>,
     mut ball: BallBody<'_, '_>,
+    mut rng: ResMut<MatchRng>,
+    mut memory: ResMut<AiMemory>,
 ) {
     if state.paused {
         return;
@@ -226,7 +241,9 @@ pub fn advance_phase(
         }
         MatchPhase::GoalPause { remaining } => {
             if remaining <= 1 {
-                reset_positions(&mut players, &mut ball);
+                let ball_start = rng.kickoff_ball();
+                memory.kickoff(&mut rng);
+                reset_positions(&mut players, &mut ball, ball_start);
                 state.phase = MatchPhase::Kickoff {
                     remaining: KICKOFF_TICKS,
                 };

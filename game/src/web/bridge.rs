@@ -139,10 +139,12 @@ fn receive(
                 lineup.mode = mode;
                 lineup.page_ready = true;
             }
-            PageToGame::Kickoff { match_id } if lineup.requesting => {
+            PageToGame::Kickoff { match_id, seed } if lineup.requesting => {
                 lineup.requesting = false;
                 page.match_id = Some(match_id);
-                start.write(StartMatch::play(MatchSettings::new(lineup.mode)));
+                start.write(StartMatch::play(
+                    MatchSettings::new(lineup.mode).with_seed(seed),
+                ));
             }
             PageToGame::Kickoff { .. } => warn!("ignoring a kickoff nobody asked for"),
             PageToGame::KickoffRefused { message } => {
@@ -161,7 +163,7 @@ fn receive(
                     page.match_id = None;
                     time.unpause();
                     start.write(StartMatch {
-                        settings: MatchSettings::new(record.mode),
+                        settings: MatchSettings::of_record(&record),
                         replay: Some(frames),
                     });
                 }
@@ -224,7 +226,7 @@ fn report_result(
         result: MatchResultSubmission {
             player_score: end.left,
             opponent_score: end.right,
-            record: MatchRecord::new(settings.mode, &log.frames),
+            record: MatchRecord::new(settings.mode, settings.seed, &log.frames),
         },
         outcome: Outcome::from_scores(end.left, end.right),
     });

@@ -259,8 +259,11 @@ impl Kickoff<'_> {
             self.lineup.notice = None;
             self.ask.write(KickoffRequest);
         } else {
-            self.start
-                .write(StartMatch::play(MatchSettings::new(self.lineup.mode)));
+            // Alone, nothing is submitted: any seed will do, and a fresh one each match.
+            let seed = getrandom::u32().unwrap_or_default();
+            self.start.write(StartMatch::play(
+                MatchSettings::new(self.lineup.mode).with_seed(seed),
+            ));
         }
     }
 }

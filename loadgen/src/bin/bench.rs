@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
     let server = ServerProcess::start(&options, &socket)?;
     // Results are accepted as soon as they are sent: the benchmark measures verifying
     // and storing them, not waiting for matches to be played.
-    loadgen::server::backdate_match_starts(&cluster.url("stellar_heads_bench")).await?;
+    loadgen::server::play_matches_instantly(&cluster.url("stellar_heads_bench")).await?;
     let base = socket.base_url();
     eprintln!(
         "bench: seeding {} players with {} matches each",
@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
 fn replay_figures(runs: usize) {
     use loadgen::replay_bench;
     eprintln!("bench: finding a full-length match to re-play");
-    let record = replay_bench::full_length_record();
+    let record = replay_bench::full_length_record(1);
     let mut times = replay_bench::one_core(&record, runs.max(2));
     let median = loadgen::stats::percentile(&mut times, 0.50);
     let p99 = loadgen::stats::percentile(&mut times, 0.99);
