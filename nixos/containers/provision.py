@@ -140,6 +140,15 @@ def postgresql(root: Path, setup: dict, settings: dict | None = None, authentica
     # pg_basebackup timers), which NixOS does not have. pg_receivewal fails here and restarts
     # every minute, and its `Wants=postgresql@%i` started the cluster again after a test had
     # stopped it (the scale-out script's "database down" step, whenever a restart fell in it).
+    # Masked, not unlinked: the container's first boot applies systemd's presets (`enable *`),
+    # which would link them again; a mask is not overridden by presets.
+    for template in ("pg_receivewal@.service", "pg_basebackup@.service", "pg_basebackup@.timer",
+                     "pg_dump@.service", "pg_dump@.timer", "pg_compresswal@.service",
+                     "pg_compresswal@.timer"):
+        if (root / "lib/systemd/system" / template).exists():
+            mask = root / "etc/systemd/system" / template
+            mask.unlink(missing_ok=True)
+            mask.symlink_to("/dev/null")
     for wants in ("postgresql@.service.wants", "pg_receivewal@.service.wants"):
         shutil.rmtree(root / "etc/systemd/system" / wants, ignore_errors=True)
     if settings:
